@@ -1,0 +1,75 @@
+"""The validated event: what every later stage trusts.
+
+An :class:`Event` is only ever produced by :func:`scoring.ingest.load_event` (from files) or
+:func:`scoring.validate.build_event` (from DataFrames), both of which validate everything and
+raise :class:`scoring.errors.InvalidEventError` with every issue when the inputs have errors.
+Its frames follow the clean layouts documented in :mod:`scoring.columns`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from scoring import columns as col
+from scoring.config import EventConfig
+
+__all__ = ["Event"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A clean, validated pitch session.
+
+    Attributes
+    ----------
+    config
+        The resolved configuration.
+    candidates
+        ``candidate_id, name, group, project, eligible`` and attribute columns, sorted by
+        ``candidate_id``. ``project`` is missing (``<NA>``) for a candidate who pitches alone;
+        ``eligible`` is bool; attributes are text (missing as ``<NA>``).
+    scores
+        ``juror_id, target_id, criterion, score, level, source_row``, sorted by
+        ``criterion, target_id, juror_id``. One row per mark actually given.
+    jurors
+        ``juror_id, name`` and juror attribute columns, sorted by ``juror_id``. When no
+        jurors file is given, one row per juror seen in the scores with a missing name.
+    conflicts
+        Declared conflicts ``juror_id, conflict_id, kind``.
+    warnings
+        Issues frame of the warnings found while validating (see :mod:`scoring.errors`).
+    inputs
+        Role (``"config"``, ``"candidates"``, ``"scores"``, ``"jurors"``) to the file read;
+        empty for an event built from DataFrames.
+    """
+
+    config: EventConfig
+    candidates: pd.DataFrame
+    scores: pd.DataFrame
+    jurors: pd.DataFrame
+    conflicts: pd.DataFrame
+    warnings: pd.DataFrame
+    inputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """Candidate attribute columns (everything beyond the fixed candidate columns)."""
+        return tuple(c for c in self.candidates.columns if c not in col.CANDIDATE_COLUMNS)
+
+    @property
+    def juror_attributes(self) -> tuple[str, ...]:
+        """Juror attribute columns (everything beyond ``juror_id`` and ``name``)."""
+        return tuple(c for c in self.jurors.columns if c not in (col.JUROR_ID, col.NAME))
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Group names, sorted."""
+        return tuple(sorted(self.candidates[col.GROUP].unique()))
+
+    def seats(self, group: str) -> int:
+        """Return the number of representatives to select in ``group``."""
+        selection = self.config.selection
+        return selection.seats.get(group, selection.per_group)
