@@ -1,0 +1,1 @@
+"""pitch-jury tests."""
