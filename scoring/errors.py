@@ -37,6 +37,7 @@ __all__ = [
     "SolverError",
     "SolverUnavailableError",
     "issues_frame",
+    "issues_from_frame",
     "sort_issues",
 ]
 
@@ -144,6 +145,24 @@ def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=list(ISSUE_COLUMNS))
     frame["row"] = frame["row"].astype("Int64")
     return frame
+
+
+def issues_from_frame(frame: pd.DataFrame) -> list[Issue]:
+    """Return the issues held in an issues frame (the inverse of :func:`issues_frame`).
+
+    Examples
+    --------
+    >>> issues = [Issue("warning", "a.b", "m", file="f.csv", row=3)]
+    >>> issues_from_frame(issues_frame(issues)) == issues
+    True
+    """
+    out: list[Issue] = []
+    for record in frame.to_dict("records"):
+        values = {k: (None if pd.isna(v) else v) for k, v in record.items()}
+        if values["row"] is not None:
+            values["row"] = int(values["row"])
+        out.append(Issue(**values))
+    return out
 
 
 class InvalidEventError(PitchJuryError):

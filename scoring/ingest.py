@@ -1,0 +1,153 @@
+"""Load an event from its folder: ``event.toml`` plus the candidates, scores and jurors files.
+
+:func:`load_event` is the one entry point for files. It reads the configuration, reads
+every file it names (see :mod:`scoring.readers`), validates everything together (see
+:mod:`scoring.validate`) and returns a clean :class:`~scoring.event.Event`, or raises one
+:class:`~scoring.errors.InvalidEventError` listing every problem in every file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from scoring import columns as col
+from scoring.config import EventConfig
+from scoring.errors import InvalidEventError, Issue
+from scoring.event import Event
+from scoring.readers import RawTable, header_key, read_table
+from scoring.validate import validate_tables
+
+__all__ = ["config_from_mapping", "event_toml_path", "load_config", "load_event"]
+
+CONFIG_NAME = "event.toml"
+_REQUIRED = {
+    "candidates": (col.CANDIDATE_ID, col.NAME, col.GROUP),
+    "scores": (col.JUROR_ID, col.TARGET_ID),
+    "jurors": (col.JUROR_ID,),
+}
+
+
+def event_toml_path(event: str | Path) -> Path:
+    """Return the ``event.toml`` of ``event`` (the event folder or the TOML file itself).
+
+    Examples
+    --------
+    >>> event_toml_path("examples/event").name
+    'event.toml'
+    """
+    path = Path(event)
+    return path / CONFIG_NAME if path.is_dir() or not path.suffix else path
+
+
+def config_from_mapping(data: Mapping[str, Any], *, file: str = CONFIG_NAME) -> EventConfig:
+    """Validate configuration data; raise :class:`InvalidEventError` with every bad key.
+
+    Examples
+    --------
+    >>> try:
+    ...     config_from_mapping({"event": {"name": "x"}, "criteria": []})
+    ... except InvalidEventError as err:
+    ...     print(sorted(err.issues["column"]))
+    ['criteria', 'event.candidates', 'event.scores']
+    """
+    try:
+        return EventConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        issues = [_config_issue(error, file) for error in exc.errors()]
+        raise InvalidEventError(issues) from None
+
+
+def _config_issue(error: Any, file: str) -> Issue:
+    location = ""
+    for part in error["loc"]:
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+    kind = error["type"]
+    value = None if kind == "missing" else repr(error.get("input"))[:80]
+    if kind == "missing":
+        message = f"Key '{location}' is required. Add it to {file}."
+    elif kind == "extra_forbidden":
+        message = f"Unknown key '{location}'. Check its spelling (`pitch-jury schema` lists all keys)."
+    else:
+        message = f"Key '{location}': {error['msg']}. Correct it in {file}."
+    return Issue("error", "config.invalid", message, file=file, column=location, value=value)
+
+
+def load_config(event: str | Path) -> EventConfig:
+    """Read and validate ``event.toml``.
+
+    Raises
+    ------
+    InvalidEventError
+        When the file is missing, is not valid TOML or has bad keys.
+
+    Examples
+    --------
+    >>> load_config("examples/event").event.candidates
+    'candidates.csv'
+    """
+    path = event_toml_path(event)
+    name = path.name
+    if not path.is_file():
+        raise InvalidEventError([Issue(
+            "error", "file.not_found",
+            f"No {CONFIG_NAME} at {path}. Give the event folder or its TOML file "
+            "(`pitch-jury init DIR` writes a template).", file=str(path))])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidEventError([Issue(
+            "error", "config.syntax", f"{name} is not UTF-8 text. Save it as UTF-8.",
+            file=name)]) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InvalidEventError([Issue(
+            "error", "config.syntax",
+            f"{name} is not valid TOML: {exc}. Check quotes around text and '=' signs.",
+            file=name, row=int(line.group(1)) if line else None)]) from None
+    return config_from_mapping(data, file=name)
+
+
+def load_event(event: str | Path) -> Event:
+    """Read, check and return the event in folder ``event`` (or named by its TOML file).
+
+    Every file is read before anything fails, so one run reports the problems of all files.
+
+    Raises
+    ------
+    InvalidEventError
+        With every issue found in every file.
+
+    Examples
+    --------
+    >>> ev = load_event("examples/event")
+    >>> sorted(ev.inputs)
+    ['candidates', 'config', 'jurors', 'scores']
+    """
+    toml_path = event_toml_path(event)
+    config = load_config(toml_path)
+    base = toml_path.parent
+    issues: list[Issue] = []
+    tables: dict[str, RawTable] = {}
+    inputs: dict[str, Path] = {"config": toml_path}
+    files = {"candidates": config.event.candidates, "scores": config.event.scores,
+             "jurors": config.event.jurors}
+    for role, relative in files.items():
+        if relative is None:
+            continue
+        path = base / relative
+        inputs[role] = path
+        numeric = (col.SCORE, *(header_key(c.name) for c in config.criteria)) if role == "scores" else ()
+        table, found = read_table(path, required=_REQUIRED[role], numeric=numeric,
+                                  display=relative)
+        issues.extend(found)
+        if table is not None:
+            tables[role] = table
+    if "candidates" not in tables or "scores" not in tables:
+        raise InvalidEventError(issues)
+    return validate_tables(tables, config, issues=issues, inputs=inputs)
