@@ -32,6 +32,7 @@ __all__ = [
     "near_duplicate_key",
     "parse_bool",
     "parse_mark",
+    "skip_totals_rows",
     "text_codes",
     "text_column",
 ]
@@ -176,9 +177,7 @@ def parse_bool(value: object) -> bool | None:
     return None
 
 
-MarkKind = Literal[
-    "number", "blank", "not_scored", "boolean", "date", "excel_error", "not_number"
-]
+MarkKind = Literal["number", "blank", "not_scored", "boolean", "date", "excel_error", "not_number"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +188,7 @@ class ParsedMark:
     value: float = math.nan
 
 
-def parse_mark(
-    value: object, *, not_scored: frozenset[str], decimal_comma: bool
-) -> ParsedMark:
+def parse_mark(value: object, *, not_scored: frozenset[str], decimal_comma: bool) -> ParsedMark:
     """Classify one score cell.
 
     Parameters
@@ -280,7 +277,7 @@ def text_column(
     ['id.excel_number']
     """
     codes, uniques = text_codes(table, column, report, is_id=is_id, required=required)
-    return np.append(uniques, None).astype(object)[codes]
+    return np.append(uniques.astype(object), np.array([None], dtype=object))[codes]
 
 
 def text_codes(
@@ -316,6 +313,8 @@ def text_codes(
     changed: list[tuple[int, str]] = []
     for code, value in enumerate(uniques):
         text = _id_text(value) if is_id else clean_text(value)
+        if text is not None and isinstance(value, str) and text != value.strip():
+            changed.append((code, value))  # leading/trailing spaces alone are not reported
         if text is not None and is_id:
             fixed, verdict = fix_id(text)
             if verdict != "ok":
@@ -327,7 +326,10 @@ def text_codes(
                             "id.excel_number",
                             f"Id '{text}' looks like a number Excel formatted; read as "
                             f"'{fixed}'. Format the column as Text to keep ids as written.",
-                            file=table.file, sheet=table.sheet, row=row, column=column,
+                            file=table.file,
+                            sheet=table.sheet,
+                            row=row,
+                            column=column,
                             value=str(value),
                         )
                     )
@@ -339,13 +341,14 @@ def text_codes(
                             f"Id '{text}' was turned into scientific notation by Excel and "
                             "its digits are lost. Format the column as Text and type the ids "
                             "again (or export from the source system as text).",
-                            file=table.file, sheet=table.sheet, row=row, column=column,
+                            file=table.file,
+                            sheet=table.sheet,
+                            row=row,
+                            column=column,
                             value=str(value),
                         )
                     )
             text = fixed
-        if text is not None and isinstance(value, str) and text != value:
-            changed.append((code, value))
         if text is not None and looks_garbled(text):
             report(
                 Issue(
@@ -353,27 +356,30 @@ def text_codes(
                     "text.mojibake",
                     f"'{text}' looks garbled, as if the file was saved in one encoding and "
                     "read in another. Save the file as UTF-8 ('CSV UTF-8') and check the text.",
-                    file=table.file, sheet=table.sheet, row=_first_row(table, codes, code),
-                    column=column, value=text,
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=_first_row(table, codes, code),
+                    column=column,
+                    value=text,
                 )
             )
         cleaned.append(text)
-    trimmed_only = [(c, v) for c, v in changed if v.strip() == cleaned[c]]
-    unusual = [(c, v) for c, v in changed if v.strip() != cleaned[c]]
-    if unusual:
-        code, value = unusual[0]
+    if changed:
+        code, value = changed[0]
         report(
             Issue(
                 "warning",
                 "text.normalised",
-                f"{len(unusual)} value(s) had unusual spaces, invisible characters or "
+                f"{len(changed)} value(s) had unusual spaces, invisible characters or "
                 f"non-standard Unicode forms and were normalised (e.g. {value!r} -> "
                 f"{cleaned[code]!r}).",
-                file=table.file, sheet=table.sheet, row=_first_row(table, codes, code),
-                column=column, value=value,
+                file=table.file,
+                sheet=table.sheet,
+                row=_first_row(table, codes, code),
+                column=column,
+                value=value,
             )
         )
-    del trimmed_only  # leading/trailing spaces are trimmed without a warning
     clean_codes, clean_uniques = pd.factorize(np.array(cleaned, dtype=object), use_na_sentinel=True)
     final = np.append(clean_codes, -1)[codes]
     if required:
@@ -383,7 +389,9 @@ def text_codes(
                     "error",
                     "id.missing",
                     f"'{column}' is blank. Fill it in or delete the row.",
-                    file=table.file, sheet=table.sheet, row=int(table.rows[position]),
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=int(table.rows[position]),
                     column=column,
                 )
             )
@@ -398,3 +406,54 @@ def _id_text(value: object) -> str | None:
 
 def _first_row(table: RawTable, codes: np.ndarray, code: int) -> int:
     return int(table.rows[int(np.argmax(codes == code))])
+
+
+def skip_totals_rows(
+    table: RawTable, columns: tuple[str, ...], report: Callable[[Issue], None]
+) -> RawTable:
+    """Return ``table`` without totals rows, reporting each skipped row as a warning.
+
+    A row is a totals row when any of ``columns`` holds a label such as ``Итого`` or
+    ``Total`` (see :func:`is_totals_label`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = RawTable(pd.DataFrame({"id": ["A1", "Итого"]}), np.array([2, 3]), "f.csv", None,
+    ...              False)
+    >>> found = []
+    >>> skip_totals_rows(t, ("id",), found.append).rows.tolist(), found[0].row
+    ([2], 3)
+    """
+    totals = np.zeros(len(table.frame), dtype=bool)
+    for column in columns:
+        if column not in table.frame:
+            continue
+        codes, uniques = pd.factorize(table.frame[column].to_numpy(dtype=object))
+        flags = np.append([is_totals_label(clean_text(u)) for u in uniques], False).astype(bool)
+        hit = flags[codes]
+        for position in np.flatnonzero(hit & ~totals):
+            report(
+                Issue(
+                    "warning",
+                    "text.totals_row",
+                    "Totals row skipped: it holds no data.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=int(table.rows[position]),
+                    column=column,
+                    value=clean_text(table.frame[column].to_numpy()[position]),
+                )
+            )
+        totals |= hit
+    if not totals.any():
+        return table
+    keep = ~totals
+    return RawTable(
+        table.frame.loc[keep].reset_index(drop=True),
+        table.rows[keep],
+        table.file,
+        table.sheet,
+        table.typed,
+        table.decimal_comma,
+    )

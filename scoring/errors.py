@@ -12,7 +12,7 @@ Examples
 >>> issue = Issue("error", "score.out_of_scale", "Score 42 is above the scale 1-10.",
 ...               file="scores.csv", row=5, column="score", value="42")
 >>> err = InvalidEventError([issue])
->>> err.issues.loc[0, "row"]
+>>> int(err.issues.loc[0, "row"])
 5
 >>> print(err)
 1 error in the event:
@@ -158,10 +158,19 @@ def issues_from_frame(frame: pd.DataFrame) -> list[Issue]:
     """
     out: list[Issue] = []
     for record in frame.to_dict("records"):
-        values = {k: (None if pd.isna(v) else v) for k, v in record.items()}
-        if values["row"] is not None:
-            values["row"] = int(values["row"])
-        out.append(Issue(**values))
+        values = {str(k): (None if pd.isna(v) else v) for k, v in record.items()}
+        out.append(
+            Issue(
+                severity="error" if values["severity"] == "error" else "warning",
+                code=str(values["code"]),
+                message=str(values["message"]),
+                file=values["file"],
+                sheet=values["sheet"],
+                row=None if values["row"] is None else int(values["row"]),
+                column=values["column"],
+                value=values["value"],
+            )
+        )
     return out
 
 

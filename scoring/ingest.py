@@ -66,13 +66,17 @@ def config_from_mapping(data: Mapping[str, Any], *, file: str = CONFIG_NAME) -> 
 def _config_issue(error: Any, file: str) -> Issue:
     location = ""
     for part in error["loc"]:
-        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+        location += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+        )
     kind = error["type"]
     value = None if kind == "missing" else repr(error.get("input"))[:80]
     if kind == "missing":
         message = f"Key '{location}' is required. Add it to {file}."
     elif kind == "extra_forbidden":
-        message = f"Unknown key '{location}'. Check its spelling (`pitch-jury schema` lists all keys)."
+        message = (
+            f"Unknown key '{location}'. Check its spelling (`pitch-jury schema` lists all keys)."
+        )
     else:
         message = f"Key '{location}': {error['msg']}. Correct it in {file}."
     return Issue("error", "config.invalid", message, file=file, column=location, value=value)
@@ -94,22 +98,43 @@ def load_config(event: str | Path) -> EventConfig:
     path = event_toml_path(event)
     name = path.name
     if not path.is_file():
-        raise InvalidEventError([Issue(
-            "error", "file.not_found",
-            f"No {CONFIG_NAME} at {path}. Give the event folder or its TOML file "
-            "(`pitch-jury init DIR` writes a template).", file=str(path))])
+        raise InvalidEventError(
+            [
+                Issue(
+                    "error",
+                    "file.not_found",
+                    f"No {CONFIG_NAME} at {path}. Give the event folder or its TOML file "
+                    "(`pitch-jury init DIR` writes a template).",
+                    file=str(path),
+                )
+            ]
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
-        raise InvalidEventError([Issue(
-            "error", "config.syntax", f"{name} is not UTF-8 text. Save it as UTF-8.",
-            file=name)]) from None
+        raise InvalidEventError(
+            [
+                Issue(
+                    "error",
+                    "config.syntax",
+                    f"{name} is not UTF-8 text. Save it as UTF-8.",
+                    file=name,
+                )
+            ]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise InvalidEventError([Issue(
-            "error", "config.syntax",
-            f"{name} is not valid TOML: {exc}. Check quotes around text and '=' signs.",
-            file=name, row=int(line.group(1)) if line else None)]) from None
+        raise InvalidEventError(
+            [
+                Issue(
+                    "error",
+                    "config.syntax",
+                    f"{name} is not valid TOML: {exc}. Check quotes around text and '=' signs.",
+                    file=name,
+                    row=int(line.group(1)) if line else None,
+                )
+            ]
+        ) from None
     return config_from_mapping(data, file=name)
 
 
@@ -135,16 +160,20 @@ def load_event(event: str | Path) -> Event:
     issues: list[Issue] = []
     tables: dict[str, RawTable] = {}
     inputs: dict[str, Path] = {"config": toml_path}
-    files = {"candidates": config.event.candidates, "scores": config.event.scores,
-             "jurors": config.event.jurors}
+    files = {
+        "candidates": config.event.candidates,
+        "scores": config.event.scores,
+        "jurors": config.event.jurors,
+    }
     for role, relative in files.items():
         if relative is None:
             continue
         path = base / relative
         inputs[role] = path
-        numeric = (col.SCORE, *(header_key(c.name) for c in config.criteria)) if role == "scores" else ()
-        table, found = read_table(path, required=_REQUIRED[role], numeric=numeric,
-                                  display=relative)
+        numeric = (
+            (col.SCORE, *(header_key(c.name) for c in config.criteria)) if role == "scores" else ()
+        )
+        table, found = read_table(path, required=_REQUIRED[role], numeric=numeric, display=relative)
         issues.extend(found)
         if table is not None:
             tables[role] = table

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -255,22 +256,27 @@ def _read_text(
             dtypes[h] = None  # let the C parser try numbers; text falls back to object
     source: Any = io.StringIO(text) if encoding == "utf-16" else path
     try:
-        frame = pd.read_csv(
-            source,
-            sep=sep,
-            encoding=None if encoding == "utf-16" else encoding,
-            dtype={h: d for h, d in dtypes.items() if d is not None},
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-            index_col=False,
-            decimal="," if decimal_comma else ".",
-            encoding_errors="replace",
-        )
-    except pd.errors.ParserError:
+        with warnings.catch_warnings():
+            # pandas only warns when every row has extra fields; treat it as the error it is.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                source,
+                sep=sep,
+                encoding=None if encoding == "utf-16" else encoding,
+                dtype={h: d for h, d in dtypes.items() if d is not None},
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                index_col=False,
+                decimal="," if decimal_comma else ".",
+                encoding_errors="replace",
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
         return None, _diagnose_fields(text, sep, name)
     except UnicodeError as exc:  # pragma: no cover - decoding was checked above
-        return None, [Issue("error", "file.unreadable", f"Cannot decode the file: {exc}", file=name)]
+        return None, [
+            Issue("error", "file.unreadable", f"Cannot decode the file: {exc}", file=name)
+        ]
     frame.columns = pd.Index(keys)
     rows = np.arange(2, len(frame) + 2)
     blank = frame.isna().all(axis=1).to_numpy()
@@ -327,7 +333,7 @@ def _diagnose_fields(text: str, sep: str, name: str) -> list[Issue]:
 
 
 def _missing_headers(
-    name: str, sheet: str | None, missing: Sequence[str], seen: Sequence[object]
+    name: str, sheet: str | None, missing: Sequence[str], seen: Sequence[str]
 ) -> Issue:
     shown = ", ".join(str(s) for s in seen if s not in (None, "")) or "(none)"
     return Issue(
@@ -373,7 +379,7 @@ def _read_xlsx(
 def _find_data_sheet(
     values_book: Any, formula_book: Any, name: str, required: Sequence[str]
 ) -> tuple[RawTable | None, list[Issue]]:
-    best_seen: list[object] = []
+    best_seen: list[str] = []
     for sheet in values_book.worksheets:
         rows = list(sheet.iter_rows())
         for index, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
@@ -461,10 +467,16 @@ def _cell_value(
             )
         return None
     value = cell.value
-    if getattr(cell, "data_type", None) == "e" or (isinstance(value, str) and value in _EXCEL_ERRORS):
+    if getattr(cell, "data_type", None) == "e" or (
+        isinstance(value, str) and value in _EXCEL_ERRORS
+    ):
         return ExcelError(str(value), _ref(row_index, col_index))
     if isinstance(value, dt.time | dt.timedelta):
-        return dt.datetime.combine(dt.date(1899, 12, 30), value) if isinstance(value, dt.time) else value
+        return (
+            dt.datetime.combine(dt.date(1899, 12, 30), value)
+            if isinstance(value, dt.time)
+            else value
+        )
     return value
 
 

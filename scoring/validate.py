@@ -22,9 +22,9 @@ from scoring import columns as col
 from scoring.cells import (
     clean_text,
     fix_id,
-    is_totals_label,
     near_duplicate_key,
     parse_bool,
+    skip_totals_rows,
     text_column,
 )
 from scoring.config import EventConfig
@@ -111,7 +111,9 @@ class _Issues:
 
     def finish(self) -> list[Issue]:
         out = list(self.items)
-        for (code, file), n in sorted(self._counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        for (code, file), n in sorted(
+            self._counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        ):
             if n > _PER_CODE_CAP:
                 first = self._first[(code, file)]
                 out.append(
@@ -323,7 +325,9 @@ def _near_duplicates(
                     "id.near_duplicate",
                     f"{what} {shown} differ only in case, accents, spaces or look-alike "
                     "letters. If they are the same, write them identically.",
-                    file=file, column=column, value=same[0],
+                    file=file,
+                    column=column,
+                    value=same[0],
                 )
             )
 
@@ -333,26 +337,18 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
     for needed in (col.CANDIDATE_ID, col.NAME, col.GROUP):
         if needed not in frame:
             found.add(
-                Issue("error", "columns.missing",
-                      f"Required column '{needed}' not found in the candidates table.",
-                      file=table.file, sheet=table.sheet, column=needed)
+                Issue(
+                    "error",
+                    "columns.missing",
+                    f"Required column '{needed}' not found in the candidates table.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    column=needed,
+                )
             )
             return None
-    ids = text_column(table, col.CANDIDATE_ID, found.add, is_id=True, required=False)
-    names = text_column(table, col.NAME, found.add, is_id=False, required=False)
-    totals = np.array([is_totals_label(a) or (a is None and is_totals_label(b))
-                       for a, b in zip(ids, names, strict=True)], dtype=bool)
-    for position in np.flatnonzero(totals):
-        found.add(
-            Issue("warning", "text.totals_row",
-                  "Totals row skipped: it is not a candidate.",
-                  file=table.file, sheet=table.sheet, row=int(table.rows[position]),
-                  column=col.CANDIDATE_ID, value=str(ids[position] or names[position]))
-        )
-    keep = ~totals
-    rows = table.rows[keep]
-    sub = RawTable(frame.loc[keep].reset_index(drop=True), rows, table.file, table.sheet,
-                   table.typed)
+    sub = skip_totals_rows(table, (col.CANDIDATE_ID, col.NAME), found.add)
+    rows = sub.rows
     ids = text_column(sub, col.CANDIDATE_ID, found.add, is_id=True, required=True)
     out: dict[str, Any] = {col.CANDIDATE_ID: ids}
     out[col.NAME] = text_column(sub, col.NAME, found.add, is_id=False, required=True)
@@ -367,10 +363,16 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
             parsed = parse_bool(value)
             if parsed is None:
                 found.add(
-                    Issue("error", "candidate.bad_eligible",
-                          f"'eligible' must be yes/no (true/false, да/нет, 1/0), got '{value}'.",
-                          file=sub.file, sheet=sub.sheet, row=int(rows[position]),
-                          column=col.ELIGIBLE, value=str(value))
+                    Issue(
+                        "error",
+                        "candidate.bad_eligible",
+                        f"'eligible' must be yes/no (true/false, да/нет, 1/0), got '{value}'.",
+                        file=sub.file,
+                        sheet=sub.sheet,
+                        row=int(rows[position]),
+                        column=col.ELIGIBLE,
+                        value=str(value),
+                    )
                 )
             else:
                 eligible[position] = parsed
@@ -381,15 +383,25 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
     result = pd.DataFrame(out)
     result["_row"] = rows
     _check_candidate_ids(result, sub, found)
-    _near_duplicates([i for i in result[col.CANDIDATE_ID].dropna().unique()],
-                     what="Candidate ids", file=sub.file, column=col.CANDIDATE_ID, report=found.add)
-    _near_duplicates([n for n in result[col.NAME].dropna().unique()],
-                     what="Names", file=sub.file, column=col.NAME, report=found.add)
+    _near_duplicates(
+        list(result[col.CANDIDATE_ID].dropna().unique()),
+        what="Candidate ids",
+        file=sub.file,
+        column=col.CANDIDATE_ID,
+        report=found.add,
+    )
+    _near_duplicates(
+        list(result[col.NAME].dropna().unique()),
+        what="Names",
+        file=sub.file,
+        column=col.NAME,
+        report=found.add,
+    )
     result = result.dropna(subset=[col.CANDIDATE_ID]).drop_duplicates(col.CANDIDATE_ID)
     _check_groups(result, config, sub, found)
     result = result.drop(columns="_row").sort_values(col.CANDIDATE_ID, ignore_index=True)
     text_columns = [c for c in result.columns if c != col.ELIGIBLE]
-    return result.astype({c: "str" for c in text_columns}).astype({col.ELIGIBLE: bool})
+    return result.astype(dict.fromkeys(text_columns, "str")).astype({col.ELIGIBLE: bool})
 
 
 def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) -> None:
@@ -401,57 +413,95 @@ def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) 
         row_list = ", ".join(str(r) for r in rows["_row"])
         if len(groups) > 1:
             found.add(
-                Issue("error", "candidate.two_groups",
-                      f"Candidate '{candidate_id}' is in groups {', '.join(groups)} "
-                      f"(rows {row_list}). A candidate belongs to exactly one group.",
-                      file=table.file, sheet=table.sheet, row=int(rows["_row"].iloc[1]),
-                      column=col.GROUP, value=str(candidate_id))
+                Issue(
+                    "error",
+                    "candidate.two_groups",
+                    f"Candidate '{candidate_id}' is in groups {', '.join(groups)} "
+                    f"(rows {row_list}). A candidate belongs to exactly one group.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=int(rows["_row"].iloc[1]),
+                    column=col.GROUP,
+                    value=str(candidate_id),
+                )
             )
         else:
             found.add(
-                Issue("error", "id.duplicate",
-                      f"Candidate id '{candidate_id}' appears on rows {row_list}. "
-                      "Give each candidate one row with a unique id.",
-                      file=table.file, sheet=table.sheet, row=int(rows["_row"].iloc[1]),
-                      column=col.CANDIDATE_ID, value=str(candidate_id))
+                Issue(
+                    "error",
+                    "id.duplicate",
+                    f"Candidate id '{candidate_id}' appears on rows {row_list}. "
+                    "Give each candidate one row with a unique id.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=int(rows["_row"].iloc[1]),
+                    column=col.CANDIDATE_ID,
+                    value=str(candidate_id),
+                )
             )
     projects = present.dropna(subset=[col.PROJECT])
     clash = sorted(set(projects[col.PROJECT]) & set(present[col.CANDIDATE_ID]))
     for project in clash:
         found.add(
-            Issue("error", "id.ambiguous",
-                  f"'{project}' is both a project id and a candidate id, so a mark for it "
-                  "would be ambiguous. Rename the project.",
-                  file=table.file, sheet=table.sheet, column=col.PROJECT, value=project)
+            Issue(
+                "error",
+                "id.ambiguous",
+                f"'{project}' is both a project id and a candidate id, so a mark for it "
+                "would be ambiguous. Rename the project.",
+                file=table.file,
+                sheet=table.sheet,
+                column=col.PROJECT,
+                value=project,
+            )
         )
-    for project, members in projects.groupby(col.PROJECT, sort=True):
+    for project_id, members in projects.groupby(col.PROJECT, sort=True):
+        project = str(project_id)
         groups = sorted(set(members[col.GROUP].dropna()))
         if len(groups) > 1:
             found.add(
-                Issue("warning", "project.two_groups",
-                      f"Project '{project}' has members in groups {', '.join(groups)}. "
-                      "Its marks count for every member in each group; check it is intended.",
-                      file=table.file, sheet=table.sheet, column=col.PROJECT, value=str(project))
+                Issue(
+                    "warning",
+                    "project.two_groups",
+                    f"Project '{project}' has members in groups {', '.join(groups)}. "
+                    "Its marks count for every member in each group; check it is intended.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    column=col.PROJECT,
+                    value=str(project),
+                )
             )
 
 
-def _check_groups(result: pd.DataFrame, config: EventConfig, table: RawTable, found: _Issues) -> None:
+def _check_groups(
+    result: pd.DataFrame, config: EventConfig, table: RawTable, found: _Issues
+) -> None:
     for group, members in result.groupby(col.GROUP, sort=True):
         seats = config.selection.seats.get(str(group), config.selection.per_group)
         n_eligible = int(members[col.ELIGIBLE].sum())
         if n_eligible < seats:
             found.add(
-                Issue("warning", "group.too_few_eligible",
-                      f"Group '{group}' has {n_eligible} eligible candidate(s) for {seats} "
-                      "seat(s); the selection cannot fill it unless this changes.",
-                      file=table.file, sheet=table.sheet, column=col.GROUP, value=str(group))
+                Issue(
+                    "warning",
+                    "group.too_few_eligible",
+                    f"Group '{group}' has {n_eligible} eligible candidate(s) for {seats} "
+                    "seat(s); the selection cannot fill it unless this changes.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    column=col.GROUP,
+                    value=str(group),
+                )
             )
     for group in sorted(set(config.selection.seats) - set(result[col.GROUP])):
         found.add(
-            Issue("error", "config.invalid",
-                  f"[selection] seats names group '{group}', which has no candidates. "
-                  f"Groups are: {', '.join(sorted(set(result[col.GROUP])))}.",
-                  file="event.toml", column="selection.seats", value=group)
+            Issue(
+                "error",
+                "config.invalid",
+                f"[selection] seats names group '{group}', which has no candidates. "
+                f"Groups are: {', '.join(sorted(set(result[col.GROUP])))}.",
+                file="event.toml",
+                column="selection.seats",
+                value=group,
+            )
         )
 
 
@@ -460,26 +510,45 @@ def _jurors(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = table.frame
     if col.JUROR_ID not in frame:
-        found.add(Issue("error", "columns.missing", "Required column 'juror_id' not found.",
-                        file=table.file, sheet=table.sheet, column=col.JUROR_ID))
+        found.add(
+            Issue(
+                "error",
+                "columns.missing",
+                "Required column 'juror_id' not found.",
+                file=table.file,
+                sheet=table.sheet,
+                column=col.JUROR_ID,
+            )
+        )
         return pd.DataFrame({col.JUROR_ID: pd.array([], dtype="str")}), _empty_conflicts()
     out: dict[str, Any] = {
         col.JUROR_ID: text_column(table, col.JUROR_ID, found.add, is_id=True, required=True)
     }
     out[col.NAME] = (
         text_column(table, col.NAME, found.add, is_id=False, required=False)
-        if col.NAME in frame else np.full(len(frame), None, dtype=object)
+        if col.NAME in frame
+        else np.full(len(frame), None, dtype=object)
     )
-    for attribute in [c for c in frame.columns if c not in (col.JUROR_ID, col.NAME, col.CONFLICTS) and c]:
+    for attribute in [
+        c for c in frame.columns if c not in (col.JUROR_ID, col.NAME, col.CONFLICTS) and c
+    ]:
         out[attribute] = text_column(table, attribute, found.add, is_id=False, required=False)
     jurors = pd.DataFrame(out)
     counts = jurors[col.JUROR_ID].value_counts()
     for juror_id in sorted(counts[counts > 1].index):
         rows = table.rows[(jurors[col.JUROR_ID] == juror_id).to_numpy()]
-        found.add(Issue("error", "id.duplicate",
-                        f"Juror id '{juror_id}' appears on rows {', '.join(map(str, rows))}.",
-                        file=table.file, sheet=table.sheet, row=int(rows[1]),
-                        column=col.JUROR_ID, value=str(juror_id)))
+        found.add(
+            Issue(
+                "error",
+                "id.duplicate",
+                f"Juror id '{juror_id}' appears on rows {', '.join(map(str, rows))}.",
+                file=table.file,
+                sheet=table.sheet,
+                row=int(rows[1]),
+                column=col.JUROR_ID,
+                value=str(juror_id),
+            )
+        )
     conflicts = _conflicts(table, jurors, candidates, found)
     jurors = jurors.dropna(subset=[col.JUROR_ID]).drop_duplicates(col.JUROR_ID)
     jurors = jurors.sort_values(col.JUROR_ID, ignore_index=True)
@@ -510,14 +579,24 @@ def _conflicts(
             kind = next((k for k, known in kinds if conflict_id in known), None)
             if kind is None:
                 hint = " Separate several ids with ';'." if "," in conflict_id else ""
-                found.add(Issue("warning", "conflict.unknown",
-                                f"Juror '{juror_id}' declares a conflict with '{conflict_id}', "
-                                f"which is no candidate, project or group; it is ignored.{hint}",
-                                file=table.file, sheet=table.sheet, row=int(table.rows[position]),
-                                column=col.CONFLICTS, value=conflict_id))
+                found.add(
+                    Issue(
+                        "warning",
+                        "conflict.unknown",
+                        f"Juror '{juror_id}' declares a conflict with '{conflict_id}', "
+                        f"which is no candidate, project or group; it is ignored.{hint}",
+                        file=table.file,
+                        sheet=table.sheet,
+                        row=int(table.rows[position]),
+                        column=col.CONFLICTS,
+                        value=conflict_id,
+                    )
+                )
                 continue
             records.append((str(juror_id), conflict_id, kind))
     if not records:
         return _empty_conflicts()
-    frame = pd.DataFrame(sorted(set(records)), columns=[col.JUROR_ID, col.CONFLICT_ID, col.CONFLICT_KIND])
+    frame = pd.DataFrame(
+        sorted(set(records)), columns=[col.JUROR_ID, col.CONFLICT_ID, col.CONFLICT_KIND]
+    )
     return frame.astype("str")

@@ -10,6 +10,7 @@ solution; 5 output not writable; 70 internal error (a bug: please report it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -68,8 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     event_help = "the event folder, or its event.toml"
 
     check = commands.add_parser(
-        "check", help="check an event's files and print every problem; writes nothing",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "check",
+        help="check an event's files and print every problem; writes nothing",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("event", metavar="EVENT", help=event_help)
 
@@ -117,9 +120,7 @@ def _cmd_init(args: argparse.Namespace, console: _Console) -> int:
         console.print(f"Cannot write to {target}: {exc.strerror or exc}. Choose a writable folder.")
         return EXIT_OUTPUT
     console.print(f"Wrote a template event to {target}: {', '.join(names)}.")
-    console.print(
-        f"Edit event.toml and the sheets, then run: pitch-jury check {target}"
-    )
+    console.print(f"Edit event.toml and the sheets, then run: pitch-jury check {target}")
     return EXIT_OK
 
 
@@ -130,8 +131,9 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _Console], int]] = {
 }
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run the ``pitch-jury`` command line and return its exit code.
 
     Parameters
@@ -153,7 +155,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     console = _Console(out or sys.stdout, err or sys.stderr)
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 for --help
         return int(exc.code or 0)
     try:

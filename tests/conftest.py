@@ -1,7 +1,7 @@
 """Shared pytest configuration: hypothesis profiles.
 
-``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) gives slow property runs a smaller budget;
-the default profile is used for local runs.
+On CI (``CI`` set in the environment) slow property runs get the smaller ``ci`` budget;
+``HYPOTHESIS_PROFILE`` picks a profile explicitly (``thorough`` for a long local run).
 """
 
 from __future__ import annotations
@@ -15,4 +15,6 @@ settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
+)

@@ -43,7 +43,7 @@ def make_event(
         cands[col.PROJECT] = pd.NA
     if col.ELIGIBLE not in cands:
         cands[col.ELIGIBLE] = True
-    fixed = [c for c in col.CANDIDATE_COLUMNS]
+    fixed = list(col.CANDIDATE_COLUMNS)
     cands = cands[fixed + [c for c in cands.columns if c not in fixed]]
     cands = cands.sort_values(col.CANDIDATE_ID, ignore_index=True)
     levels = {c.name: c.level for c in config.criteria}

@@ -1,0 +1,81 @@
+"""`pitch-jury check`, `schema` and `init`, run in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from scoring.config import EventConfig
+from selection.cli import main
+from tests.eventfiles import default_scores, write_event
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_check_clean_event_exits_0(tmp_path: Path) -> None:
+    folder = write_event(tmp_path)
+    for target in (folder, folder / "event.toml"):
+        code, out, _ = _run("check", str(target))
+        assert code == 0, out
+        assert "No errors." in out and "6 candidates in 2 groups" in out
+
+
+def test_check_reports_every_error_grouped_and_exits_1(tmp_path: Path) -> None:
+    scores = default_scores()
+    scores[4][3] = "42"
+    scores[5][3] = "н/я"
+    scores[6][0] = "J9"
+    folder = write_event(tmp_path, scores=scores)
+    before = sorted(p.name for p in folder.iterdir())
+    code, out, _ = _run("check", str(folder))
+    assert code == 1
+    assert "Traceback" not in out
+    assert out.index("2 errors") < out.index("1 warning")
+    assert "scores.csv, row 5, column 'score', value '42'" in out
+    assert "id.unknown_juror" in out and "score.not_scored" in out
+    assert sorted(p.name for p in folder.iterdir()) == before  # check writes nothing
+
+
+def test_check_missing_event_is_a_clear_error(tmp_path: Path) -> None:
+    code, out, _ = _run("check", str(tmp_path / "nowhere"))
+    assert code == 1 and "No event.toml" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("argv", [[], ["check"], ["frobnicate"], ["check", "a", "b"]])
+def test_usage_errors_exit_2(argv: list[str]) -> None:
+    code, _, err = _run(*argv)
+    assert code == 2
+    assert "usage:" in err
+
+
+def test_help_lists_exit_codes() -> None:
+    code, _, _ = _run("--help")
+    assert code == 0
+
+
+def test_schema_is_json_schema_of_event_toml() -> None:
+    code, out, _ = _run("schema")
+    schema = json.loads(out)
+    assert code == 0
+    assert set(schema["properties"]) == set(EventConfig.model_fields)
+    assert schema["additionalProperties"] is False
+
+
+def test_init_writes_a_valid_template_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "new-event"
+    code, out, _ = _run("init", str(target))
+    assert code == 0, out
+    assert (target / "event.toml").is_file() and (target / "template.xlsx").is_file()
+    code, out, _ = _run("check", str(target))
+    assert code == 0, out
+    stamp = (target / "event.toml").read_bytes()
+    code, out, _ = _run("init", str(target))
+    assert code == 5 and "nothing was written" in out
+    assert (target / "event.toml").read_bytes() == stamp

@@ -1,0 +1,233 @@
+"""Readers: encodings, separators, decimal commas, workbooks; round trips and garbage."""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.errors import InvalidEventError
+from scoring.ingest import load_event
+from scoring.readers import read_table
+from tests.eventfiles import CANDIDATES, csv_text, default_scores, write_event
+
+REQUIRED = ("juror_id", "target_id")
+
+
+def _reference(tmp_path: Path) -> pd.DataFrame:
+    return load_event(write_event(tmp_path / "reference")).scores
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep", "decimal"),
+    [
+        ("utf-8", ",", "."),
+        ("utf-8-sig", ",", "."),
+        ("utf-16", "\t", "."),
+        ("cp1251", ";", ","),
+        ("utf-8", ";", ","),
+        ("utf-8", "\t", ","),
+    ],
+)
+def test_text_variants_load_to_identical_table(
+    tmp_path: Path, encoding: str, sep: str, decimal: str
+) -> None:
+    rows = default_scores()
+    rows[2][3] = "7.5"
+    reference = load_event(write_event(tmp_path / "ref", scores=rows)).scores
+    variant = [[c.replace(".", decimal) if i == 3 else c for i, c in enumerate(r)] for r in rows]
+    folder = write_event(tmp_path / "variant", names={"scores": "scores.txt"})
+    text = csv_text(variant, sep=sep).replace("\n", "\r\n")
+    (folder / "scores.txt").write_bytes(text.encode(encoding))
+    pd.testing.assert_frame_equal(load_event(folder).scores, reference)
+
+
+def test_cp1251_candidates_keep_cyrillic_names(tmp_path: Path) -> None:
+    folder = write_event(tmp_path, names={"candidates": "candidates.csv"})
+    (folder / "candidates.csv").write_bytes(csv_text(_cyrillic_only(), sep=";").encode("cp1251"))
+    event = load_event(folder)
+    assert "Айдар Сапаров" in set(event.candidates["name"])
+
+
+def _cyrillic_only() -> list[list[str]]:
+    """Candidates whose names cp1251 can encode (no Vietnamese or Chinese)."""
+    return [
+        [
+            ("Ли Сяомин" if c == "王小明" else "Нгуен Тхи Май" if c == "Nguyễn Thị Mai" else c)
+            for c in r
+        ]
+        for r in CANDIDATES
+    ]
+
+
+def test_xlsx_with_instruction_sheet_and_title_rows(tmp_path: Path) -> None:
+    reference = _reference(tmp_path)
+    folder = write_event(tmp_path / "xlsx", names={"scores": "scores.xlsx"})
+    book = openpyxl.Workbook()
+    info = book.active
+    info.title = "Инструкция"
+    info.append(["Заполните лист 'Оценки'. Fill in the 'Scores' sheet."])
+    data = book.create_sheet("Оценки")
+    data.append(["IKSW pitch session"])
+    data.append([])
+    rows = default_scores()
+    data.append(rows[0])
+    for r in rows[1:]:
+        data.append([r[0], r[1], r[2], int(r[3])])
+    data.append([])
+    data.append(["Итого", None, None, None])
+    book.save(folder / "scores.xlsx")
+    event = load_event(folder)
+    pd.testing.assert_frame_equal(
+        event.scores.drop(columns="source_row"), reference.drop(columns="source_row")
+    )
+    assert event.scores["source_row"].min() == 4  # header on row 3
+    assert "text.totals_row" in set(event.warnings["code"])
+
+
+def test_unquoted_decimal_comma_never_shifts_columns(tmp_path: Path) -> None:
+    text = "juror_id,target_id,criterion,score\nJ1,A1,pitch,7,5\nJ1,A2,pitch,7,5\n"
+    path = tmp_path / "scores.csv"
+    path.write_text(text, encoding="utf-8")
+    table, issues = read_table(path, required=REQUIRED)
+    assert table is None
+    assert [(i.code, i.row) for i in issues] == [("csv.decimal_comma", 2), ("csv.decimal_comma", 3)]
+
+
+def test_na_token_is_not_swallowed_by_pandas(tmp_path: Path) -> None:
+    # pandas reads "NA" and "N/A" as missing by default; a country code NA (Namibia) is text.
+    path = tmp_path / "c.csv"
+    path.write_text("candidate_id,name,group,country\nA1,Ana,G,NA\n", encoding="utf-8")
+    table, _ = read_table(path, required=("candidate_id",))
+    assert table is not None and table.frame.loc[0, "country"] == "NA"
+
+
+_NAME_CHARS = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cs", "Cc", "Zl", "Zp", "Zs", "Cf", "Co", "Cn", "Mn", "Mc", "Me"),
+)
+_names = st.text(_NAME_CHARS, min_size=1, max_size=20).filter(
+    lambda s: (
+        s == s.strip()
+        and not s.startswith(("#", "=", "'"))
+        and s.casefold()
+        not in {
+            "итого",
+            "всего",
+            "total",
+            "totals",
+            "sum",
+            "сумма",
+            "среднее",
+            "average",
+            "grand total",
+        }
+    )
+)
+_ids = st.text(string.ascii_letters + string.digits + "-_АБВЖЯ中文", min_size=1, max_size=8).filter(
+    lambda s: not s.replace(".", "").isdigit() and "E+" not in s.upper()
+)
+
+
+def _unicode_event(folder: Path, people: list[tuple[str, str]], xlsx: bool) -> Path:
+    cands = [["candidate_id", "name", "group"]] + [[i, n, "G"] for i, n in people]
+    scores = [["juror_id", "target_id", "criterion", "score"]] + [
+        ["J1", i, "pitch", "5"] for i, _ in people
+    ]
+    crit = '[[criteria]]\nname = "pitch"\nweight = 1\nmin = 1\nmax = 10\n'
+    if not xlsx:
+        return write_event(
+            folder, candidates=cands, scores=scores, criteria=crit, with_jurors=False
+        )
+    write_event(
+        folder,
+        names={"candidates": "candidates.xlsx"},
+        scores=scores,
+        criteria=crit,
+        with_jurors=False,
+    )
+    book = openpyxl.Workbook()
+    for row in cands:
+        book.active.append(row)
+    book.save(folder / "candidates.xlsx")
+    return folder
+
+
+@pytest.mark.slow
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    people=st.lists(st.tuples(_ids, _names), min_size=1, max_size=6, unique_by=lambda p: p[0]),
+    xlsx=st.booleans(),
+)
+def test_unicode_names_and_ids_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, people: list[tuple[str, str]], xlsx: bool
+) -> None:
+    people = [(unicodedata.normalize("NFC", i), unicodedata.normalize("NFC", n)) for i, n in people]
+    if len({i for i, _ in people}) != len(people):
+        return
+    folder = _unicode_event(tmp_path_factory.mktemp("uni"), people, xlsx)
+    event = load_event(folder)
+    got = dict(zip(event.candidates["candidate_id"], event.candidates["name"], strict=True))
+    assert got == dict(people)
+
+
+_garbage = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "н/я",
+            "N/A",
+            "-",
+            "#DIV/0!",
+            "ИСТИНА",
+            "07.май",
+            "1,5",
+            "1.23E+15",
+            "12.0",
+            "Итого",
+            "=SUM(A1)",
+            "\u00a0",
+            "nan",
+            "inf",
+            "-1",
+            "0",
+            "10",
+            "11",
+        ]
+    ),
+    st.integers(-5, 20).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+)
+
+
+@pytest.mark.slow
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    cells=st.lists(st.tuples(st.integers(1, 20), st.integers(0, 3), _garbage), max_size=6),
+    sep=st.sampled_from([",", ";"]),
+)
+def test_garbage_cells_give_a_table_or_located_issues(
+    tmp_path_factory: pytest.TempPathFactory, cells: list[tuple[int, int, str]], sep: str
+) -> None:
+    rows = default_scores()
+    for row, column, value in cells:
+        rows[row][column] = value
+    folder = write_event(tmp_path_factory.mktemp("garbage"))
+    (folder / "scores.csv").write_text(csv_text(rows, sep=sep), encoding="utf-8")
+    try:
+        event = load_event(folder)
+    except InvalidEventError as exc:
+        assert exc.errors
+        for issue in exc.errors:
+            assert issue.file and issue.code and issue.message
+    else:
+        assert event.scores["score"].between(1, 10).all()
+        assert event.scores["score"].notna().all()
