@@ -32,9 +32,10 @@ __all__ = [
     "near_duplicate_key",
     "parse_bool",
     "parse_mark",
-    "skip_totals_rows",
+    "report_blanks",
     "text_codes",
     "text_column",
+    "totals_rows",
 ]
 
 TOTALS_WORDS = frozenset(
@@ -51,6 +52,7 @@ _MOJIBAKE = re.compile(
     r"(?:[РС][\u0402-\u040f\u0452-\u045f\u0490\u0491\u00a0-\u00b7\u00b9-\u00bf\u2018-\u2122]){2,}"
     r"|[ÃÂ][\u0080-\u00bf]|[ÐÑ][\u0080-\u00bf]|\ufffd"
 )
+_NOT_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _HOMOGLYPHS = str.maketrans("асеорхуікјАВСЕНКМОРТХІЈ", "aceopxyikjABCEHKMOPTXIJ")
 _TRUE = frozenset({"true", "yes", "y", "1", "да", "истина", "oui", "sí", "si", "x", "+"})
 _FALSE = frozenset({"false", "no", "n", "0", "нет", "ложь", "non"})
@@ -88,7 +90,10 @@ def clean_text(value: object) -> str | None:
         return str(int(value))
     if isinstance(value, np.floating):
         return clean_text(float(value))
-    text = unicodedata.normalize("NFC", str(value))
+    text = str(value)
+    if text.isascii():  # fast path: NFC and the Unicode spaces cannot occur
+        return " ".join(text.split()) or None
+    text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     return text or None
@@ -134,7 +139,7 @@ def looks_garbled(text: str) -> bool:
     >>> looks_garbled("РџСЂРёРІРµС‚"), looks_garbled("JosÃ©"), looks_garbled("Сёмин Работа")
     (True, True, False)
     """
-    return bool(_MOJIBAKE.search(text))
+    return not text.isascii() and bool(_MOJIBAKE.search(text))
 
 
 def near_duplicate_key(text: str) -> str:
@@ -149,6 +154,8 @@ def near_duplicate_key(text: str) -> str:
     >>> near_duplicate_key("A1") == near_duplicate_key("А1")  # Cyrillic А
     True
     """
+    if text.isascii():
+        return _NOT_ALNUM_ASCII.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text.translate(_HOMOGLYPHS))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in stripped.casefold() if ch.isalnum())
@@ -383,18 +390,7 @@ def text_codes(
     clean_codes, clean_uniques = pd.factorize(np.array(cleaned, dtype=object), use_na_sentinel=True)
     final = np.append(clean_codes, -1)[codes]
     if required:
-        for position in np.flatnonzero(final < 0):
-            report(
-                Issue(
-                    "error",
-                    "id.missing",
-                    f"'{column}' is blank. Fill it in or delete the row.",
-                    file=table.file,
-                    sheet=table.sheet,
-                    row=int(table.rows[position]),
-                    column=column,
-                )
-            )
+        report_blanks(table, column, final, report)
     return final.astype(np.int64), np.asarray(clean_uniques, dtype=object)
 
 
@@ -408,29 +404,28 @@ def _first_row(table: RawTable, codes: np.ndarray, code: int) -> int:
     return int(table.rows[int(np.argmax(codes == code))])
 
 
-def skip_totals_rows(
-    table: RawTable, columns: tuple[str, ...], report: Callable[[Issue], None]
-) -> RawTable:
-    """Return ``table`` without totals rows, reporting each skipped row as a warning.
+def totals_rows(
+    table: RawTable,
+    coded: dict[str, tuple[np.ndarray, np.ndarray]],
+    report: Callable[[Issue], None],
+) -> np.ndarray:
+    """Return a mask of totals rows, from columns already split into codes and distinct texts.
 
-    A row is a totals row when any of ``columns`` holds a label such as ``Итого`` or
-    ``Total`` (see :func:`is_totals_label`).
+    ``coded`` maps a column name to its ``(codes, uniques)`` from :func:`text_codes`; each
+    totals row is reported once as a warning.
 
     Examples
     --------
     >>> import pandas as pd
     >>> t = RawTable(pd.DataFrame({"id": ["A1", "Итого"]}), np.array([2, 3]), "f.csv", None,
     ...              False)
-    >>> found = []
-    >>> skip_totals_rows(t, ("id",), found.append).rows.tolist(), found[0].row
-    ([2], 3)
+    >>> coded = {"id": (np.array([0, 1]), np.array(["A1", "Итого"], dtype=object))}
+    >>> totals_rows(t, coded, lambda issue: None).tolist()
+    [False, True]
     """
     totals = np.zeros(len(table.frame), dtype=bool)
-    for column in columns:
-        if column not in table.frame:
-            continue
-        codes, uniques = pd.factorize(table.frame[column].to_numpy(dtype=object))
-        flags = np.append([is_totals_label(clean_text(u)) for u in uniques], False).astype(bool)
+    for column, (codes, uniques) in coded.items():
+        flags = np.append([is_totals_label(u) for u in uniques], False).astype(bool)
         hit = flags[codes]
         for position in np.flatnonzero(hit & ~totals):
             report(
@@ -442,18 +437,36 @@ def skip_totals_rows(
                     sheet=table.sheet,
                     row=int(table.rows[position]),
                     column=column,
-                    value=clean_text(table.frame[column].to_numpy()[position]),
+                    value=str(uniques[codes[position]]),
                 )
             )
         totals |= hit
-    if not totals.any():
-        return table
-    keep = ~totals
-    return RawTable(
-        table.frame.loc[keep].reset_index(drop=True),
-        table.rows[keep],
-        table.file,
-        table.sheet,
-        table.typed,
-        table.decimal_comma,
-    )
+    return totals
+
+
+def report_blanks(
+    table: RawTable, column: str, codes: np.ndarray, report: Callable[[Issue], None]
+) -> None:
+    """Report every blank cell (``codes == -1``) of a required column as an error.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = RawTable(pd.DataFrame({"id": ["A1", None]}), np.array([2, 3]), "f.csv", None, False)
+    >>> found = []
+    >>> report_blanks(t, "id", np.array([0, -1]), found.append)
+    >>> found[0].row, found[0].code
+    (3, 'id.missing')
+    """
+    for position in np.flatnonzero(codes < 0):
+        report(
+            Issue(
+                "error",
+                "id.missing",
+                f"'{column}' is blank. Fill it in or delete the row.",
+                file=table.file,
+                sheet=table.sheet,
+                row=int(table.rows[position]),
+                column=column,
+            )
+        )

@@ -228,7 +228,7 @@ def _read_text(
 ) -> tuple[RawTable | None, list[Issue]]:
     data = path.read_bytes()
     encoding, text = _decode(data)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first_line = next((line for line in text[:65536].splitlines() if line.strip()), "")
     sep = _choose_separator(first_line, required, path.suffix.lower())
     header = next(csv.reader([first_line], delimiter=sep))
     keys = [header_key(h) for h in header]
@@ -279,7 +279,10 @@ def _read_text(
         ]
     frame.columns = pd.Index(keys)
     rows = np.arange(2, len(frame) + 2)
-    blank = frame.isna().all(axis=1).to_numpy()
+    maybe_blank = frame.iloc[:, 0].isna().to_numpy()  # cheap pre-filter on one column
+    blank = np.zeros(len(frame), dtype=bool)
+    if maybe_blank.any():
+        blank[maybe_blank] = frame.loc[maybe_blank].isna().all(axis=1).to_numpy()
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
         rows = rows[~blank]

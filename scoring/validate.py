@@ -24,8 +24,10 @@ from scoring.cells import (
     fix_id,
     near_duplicate_key,
     parse_bool,
-    skip_totals_rows,
+    report_blanks,
+    text_codes,
     text_column,
+    totals_rows,
 )
 from scoring.config import EventConfig
 from scoring.errors import InvalidEventError, Issue, issues_frame
@@ -347,11 +349,26 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
                 )
             )
             return None
-    sub = skip_totals_rows(table, (col.CANDIDATE_ID, col.NAME), found.add)
+    coded = {
+        column: text_codes(
+            table, column, found.add, is_id=column == col.CANDIDATE_ID, required=False
+        )
+        for column in (col.CANDIDATE_ID, col.NAME)
+    }
+    keep = ~totals_rows(table, coded, found.add)
+    sub = RawTable(
+        table.frame.loc[keep].reset_index(drop=True),
+        table.rows[keep],
+        table.file,
+        table.sheet,
+        table.typed,
+    )
     rows = sub.rows
-    ids = text_column(sub, col.CANDIDATE_ID, found.add, is_id=True, required=True)
-    out: dict[str, Any] = {col.CANDIDATE_ID: ids}
-    out[col.NAME] = text_column(sub, col.NAME, found.add, is_id=False, required=True)
+    out: dict[str, Any] = {}
+    for column, (codes, uniques) in coded.items():
+        report_blanks(sub, column, codes[keep], found.add)
+        out[column] = np.append(uniques, np.array([None], dtype=object))[codes[keep]]
+    ids = out[col.CANDIDATE_ID]
     out[col.GROUP] = text_column(sub, col.GROUP, found.add, is_id=False, required=True)
     if col.PROJECT in sub.frame:
         out[col.PROJECT] = text_column(sub, col.PROJECT, found.add, is_id=True, required=False)
@@ -406,9 +423,8 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
 
 def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) -> None:
     present = result.dropna(subset=[col.CANDIDATE_ID])
-    for candidate_id, rows in present.groupby(col.CANDIDATE_ID, sort=True):
-        if len(rows) < 2:
-            continue
+    repeated = present.loc[present.duplicated(col.CANDIDATE_ID, keep=False)]
+    for candidate_id, rows in repeated.groupby(col.CANDIDATE_ID, sort=True):
         groups = sorted(set(rows[col.GROUP].dropna()))
         row_list = ", ".join(str(r) for r in rows["_row"])
         if len(groups) > 1:
@@ -454,7 +470,9 @@ def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) 
                 value=project,
             )
         )
-    for project_id, members in projects.groupby(col.PROJECT, sort=True):
+    n_groups = projects.groupby(col.PROJECT)[col.GROUP].nunique()
+    spread = projects.loc[projects[col.PROJECT].isin(n_groups.index[n_groups > 1])]
+    for project_id, members in spread.groupby(col.PROJECT, sort=True):
         project = str(project_id)
         groups = sorted(set(members[col.GROUP].dropna()))
         if len(groups) > 1:
@@ -475,9 +493,10 @@ def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) 
 def _check_groups(
     result: pd.DataFrame, config: EventConfig, table: RawTable, found: _Issues
 ) -> None:
-    for group, members in result.groupby(col.GROUP, sort=True):
+    n_eligible_of = result.groupby(col.GROUP, sort=True)[col.ELIGIBLE].sum()
+    for group, n_eligible_value in n_eligible_of.items():
         seats = config.selection.seats.get(str(group), config.selection.per_group)
-        n_eligible = int(members[col.ELIGIBLE].sum())
+        n_eligible = int(n_eligible_value)
         if n_eligible < seats:
             found.add(
                 Issue(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from scoring import columns as col
-from scoring.cells import parse_mark, skip_totals_rows, text_codes
+from scoring.cells import parse_mark, report_blanks, text_codes, totals_rows
 from scoring.config import EventConfig
 from scoring.errors import Issue
 from scoring.readers import RawTable, header_key
@@ -90,47 +91,58 @@ def check_scores(
             )
             return None
     long_form = col.CRITERION in keys or col.SCORE in keys
-    table = skip_totals_rows(table, (col.JUROR_ID, col.TARGET_ID), report)
     juror_codes, jurors_seen = text_codes(table, col.JUROR_ID, report, is_id=True, required=False)
     target_codes, targets_seen = text_codes(
         table, col.TARGET_ID, report, is_id=True, required=False
     )
-    _blank_ids(table, juror_codes, target_codes, report)
+    coded = {col.JUROR_ID: (juror_codes, jurors_seen), col.TARGET_ID: (target_codes, targets_seen)}
+    totals = totals_rows(table, coded, report)
+    if totals.any():
+        keep = ~totals
+        table = RawTable(
+            table.frame.loc[keep].reset_index(drop=True),
+            table.rows[keep],
+            table.file,
+            table.sheet,
+            table.typed,
+            table.decimal_comma,
+        )
+        juror_codes, target_codes = juror_codes[keep], target_codes[keep]
+    report_blanks(table, col.JUROR_ID, juror_codes, report)
+    report_blanks(table, col.TARGET_ID, target_codes, report)
     parts = _long_marks(table, config, report) if long_form else _wide_marks(table, config, report)
     if parts is None:
         return None
     row_index, criterion_of, scores = parts
-    keep = (juror_codes[row_index] >= 0) & (target_codes[row_index] >= 0)
-    keep &= criterion_of >= 0
+    keep = (juror_codes[row_index] >= 0) & (target_codes[row_index] >= 0) & (criterion_of >= 0)
     names = np.array([c.name for c in config.criteria], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "_j": juror_codes[row_index][keep],
-            "_t": target_codes[row_index][keep],
-            "_c": criterion_of[keep],
-            col.SCORE: scores[keep],
-            col.SOURCE_ROW: table.rows[row_index][keep],
-            "_col": _column_of(table, long_form, names, criterion_of[keep]),
-        }
+    marks = _Marks(
+        juror=juror_codes[row_index][keep],
+        target=target_codes[row_index][keep],
+        criterion=criterion_of[keep],
+        score=scores[keep],
+        row=table.rows[row_index][keep],
+        jurors=jurors_seen,
+        targets=targets_seen,
+        names=names,
+        columns=np.array([col.SCORE if long_form else header_key(n) for n in names], dtype=object),
     )
-    _out_of_scale(frame, config, table, targets_seen, jurors_seen, report)
+    _out_of_scale(marks, config, table, report)
     if jurors is not None:
         _unknown_ids(
-            frame,
-            "_j",
-            jurors_seen,
-            set(jurors[col.JUROR_ID]),
+            marks,
+            "juror",
+            set(jurors[col.JUROR_ID].to_numpy(dtype=object)),
             table,
-            col.JUROR_ID,
             "id.unknown_juror",
             "is not in the jurors file; add the juror there or correct the id",
             report,
         )
     if candidates is not None:
-        _check_targets(frame, config, candidates, targets_seen, table, report)
-    frame = frame.loc[frame[col.SCORE].notna()]
-    frame = _duplicates(frame, table, jurors_seen, targets_seen, names, report)
-    if frame.empty:
+        _check_targets(marks, config, candidates, table, report)
+    marks = marks.subset(~np.isnan(marks.score))
+    marks = _duplicates(marks, table, report)
+    if len(marks.score) == 0:
         report(
             _at(
                 table,
@@ -140,29 +152,48 @@ def check_scores(
             )
         )
         return None
-    _missing_marks(frame, config, candidates, targets_seen, table, report)
-    return _clean_frame(frame, config, jurors_seen, targets_seen, names)
+    _missing_marks(marks, config, candidates, table, report)
+    return _clean_frame(marks, config)
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """Marks as aligned arrays: codes into ``jurors``/``targets``, criterion index, score."""
+
+    juror: np.ndarray
+    target: np.ndarray
+    criterion: np.ndarray
+    score: np.ndarray
+    row: np.ndarray
+    jurors: np.ndarray
+    targets: np.ndarray
+    names: np.ndarray
+    columns: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> _Marks:
+        return replace(
+            self,
+            juror=self.juror[mask],
+            target=self.target[mask],
+            criterion=self.criterion[mask],
+            score=self.score[mask],
+            row=self.row[mask],
+        )
+
+    def where(self, position: int) -> tuple[str, str, int, int, str]:
+        """Return juror id, target id, criterion index, source row and column of a mark."""
+        c = int(self.criterion[position])
+        return (
+            str(self.jurors[self.juror[position]]),
+            str(self.targets[self.target[position]]),
+            c,
+            int(self.row[position]),
+            str(self.columns[c]),
+        )
 
 
 def _at(table: RawTable, severity: str, code: str, message: str, **where: object) -> Issue:
     return Issue(severity, code, message, file=table.file, sheet=table.sheet, **where)  # type: ignore[arg-type]
-
-
-def _blank_ids(
-    table: RawTable, juror_codes: np.ndarray, target_codes: np.ndarray, report: Report
-) -> None:
-    for codes, column in ((juror_codes, col.JUROR_ID), (target_codes, col.TARGET_ID)):
-        for position in np.flatnonzero(codes < 0):
-            report(
-                _at(
-                    table,
-                    "error",
-                    "id.missing",
-                    f"'{column}' is blank. Fill it in or delete the row.",
-                    row=int(table.rows[position]),
-                    column=column,
-                )
-            )
 
 
 def _parse_marks(table: RawTable, column: str, config: EventConfig, report: Report) -> np.ndarray:
@@ -354,78 +385,50 @@ def _wide_marks(
     return row_index, criterion_of, marks
 
 
-def _column_of(
-    table: RawTable, long_form: bool, names: np.ndarray, criterion_of: np.ndarray
-) -> np.ndarray:
-    if long_form:
-        return np.full(len(criterion_of), col.SCORE, dtype=object)
-    return np.array([header_key(n) for n in names], dtype=object)[criterion_of]
-
-
-def _mark_at(frame: pd.DataFrame, position: int) -> tuple[int, int, int, int, str]:
-    """Return juror code, target code, criterion index, source row and column of a mark."""
-    return (
-        int(frame["_j"].to_numpy()[position]),
-        int(frame["_t"].to_numpy()[position]),
-        int(frame["_c"].to_numpy()[position]),
-        int(frame[col.SOURCE_ROW].to_numpy()[position]),
-        str(frame["_col"].to_numpy()[position]),
-    )
-
-
-def _out_of_scale(
-    frame: pd.DataFrame,
-    config: EventConfig,
-    table: RawTable,
-    targets: np.ndarray,
-    jurors: np.ndarray,
-    report: Report,
-) -> None:
-    low = np.array([c.min for c in config.criteria])[frame["_c"].to_numpy()]
-    high = np.array([c.max for c in config.criteria])[frame["_c"].to_numpy()]
-    score = frame[col.SCORE].to_numpy()
-    bad = (score < low) | (score > high)
+def _out_of_scale(marks: _Marks, config: EventConfig, table: RawTable, report: Report) -> None:
+    low = np.array([c.min for c in config.criteria])[marks.criterion]
+    high = np.array([c.max for c in config.criteria])[marks.criterion]
+    bad = (marks.score < low) | (marks.score > high)
     for position in np.flatnonzero(bad):
-        j, t, c, row, column = _mark_at(frame, int(position))
+        juror, target, c, row, column = marks.where(int(position))
         criterion = config.criteria[c]
-        value = f"{score[position]:g}"
-        side = "below" if score[position] < criterion.min else "above"
+        score = float(marks.score[position])
+        value = f"{score:g}"
+        side = "below" if score < criterion.min else "above"
         report(
             _at(
                 table,
                 "error",
                 "score.out_of_scale",
-                f"Score {value} from juror '{jurors[j]}' for '{targets[t]}' on "
-                f"'{criterion.name}' is {side} the scale {criterion.min:g}-{criterion.max:g}. "
-                "Correct the mark (or the scale in event.toml).",
+                f"Score {value} from juror '{juror}' for '{target}' on '{criterion.name}' is "
+                f"{side} the scale {criterion.min:g}-{criterion.max:g}. Correct the mark (or "
+                "the scale in event.toml).",
                 row=row,
                 column=column,
                 value=value,
             )
         )
-    if bad.any():
-        frame.loc[bad, col.SCORE] = np.nan
+    marks.score[bad] = np.nan
 
 
 def _unknown_ids(
-    frame: pd.DataFrame,
-    code_column: str,
-    seen: np.ndarray,
+    marks: _Marks,
+    which: str,
     known: set[str],
     table: RawTable,
-    column: str,
     issue_code: str,
     what: str,
     report: Report,
 ) -> None:
+    seen = marks.jurors if which == "juror" else marks.targets
+    codes = marks.juror if which == "juror" else marks.target
+    column = col.JUROR_ID if which == "juror" else col.TARGET_ID
     unknown = np.array([v not in known for v in seen] + [False], dtype=bool)
-    codes = frame[code_column].to_numpy()
     bad = unknown[codes]
     if not bad.any():
         return
-    rows = frame[col.SOURCE_ROW].to_numpy()
     for code in np.unique(codes[bad]):
-        positions = np.flatnonzero(codes == code)
+        rows = np.sort(marks.row[codes == code])
         value = str(seen[code])
         guess = closest(value, known)
         hint = f" Did you mean '{guess}'?" if guess else ""
@@ -434,67 +437,52 @@ def _unknown_ids(
                 table,
                 "error",
                 issue_code,
-                f"'{value}' {what} ({len(positions)} mark(s), rows "
-                f"{_row_list(np.sort(rows[positions]))}).{hint}",
-                row=int(rows[positions].min()),
+                f"'{value}' {what} ({len(rows)} mark(s), rows {_row_list(rows)}).{hint}",
+                row=int(rows[0]),
                 column=column,
                 value=value,
             )
         )
-    frame.loc[bad, col.SCORE] = np.nan
+    marks.score[bad] = np.nan
 
 
 def _check_targets(
-    frame: pd.DataFrame,
-    config: EventConfig,
-    candidates: pd.DataFrame,
-    targets: np.ndarray,
-    table: RawTable,
-    report: Report,
+    marks: _Marks, config: EventConfig, candidates: pd.DataFrame, table: RawTable, report: Report
 ) -> None:
-    project_of = dict(
-        zip(
-            candidates[col.CANDIDATE_ID],
-            candidates[col.PROJECT].astype(object).where(candidates[col.PROJECT].notna(), None),
-            strict=True,
-        )
-    )
+    ids = candidates[col.CANDIDATE_ID].to_numpy(dtype=object)
+    project_column = candidates[col.PROJECT]
+    projects_of = project_column.astype(object).where(project_column.notna(), None)
+    project_of = dict(zip(ids, projects_of.to_numpy(dtype=object), strict=True))
     projects = {p for p in project_of.values() if p is not None}
-    known = set(project_of) | projects
     _unknown_ids(
-        frame,
-        "_t",
-        targets,
-        known,
+        marks,
+        "target",
+        set(project_of) | projects,
         table,
-        col.TARGET_ID,
         "id.unknown_target",
         "is neither a candidate id nor a project id; correct the id or add the candidate",
         report,
     )
-    is_project_level = np.array([c.level == "project" for c in config.criteria])
-    # 0 = unknown, 1 = candidate with a project, 2 = solo candidate, 3 = project
-    kind = np.array(
+    # per distinct target: 0 unknown, 1 candidate in a project, 2 solo candidate, 3 project
+    kind_of = np.array(
         [
-            1
-            if t in project_of and project_of[t] is not None
-            else 2
+            (1 if project_of[t] is not None else 2)
             if t in project_of
             else 3
             if t in projects
             else 0
-            for t in targets
+            for t in marks.targets
         ]
         + [0]
-    )[frame["_t"].to_numpy()]
-    project_level = is_project_level[frame["_c"].to_numpy()]
-    wrong = ((project_level & (kind == 1)) | (~project_level & (kind == 3))) & frame[
-        col.SCORE
-    ].notna().to_numpy()
+    )
+    kind = kind_of[marks.target]
+    project_level = np.array([c.level == "project" for c in config.criteria])[marks.criterion]
+    wrong = ((project_level & (kind == 1)) | (~project_level & (kind == 3))) & ~np.isnan(
+        marks.score
+    )
     for position in np.flatnonzero(wrong):
-        _, t, c, row, _ = _mark_at(frame, int(position))
+        _, target, c, row, _ = marks.where(int(position))
         criterion = config.criteria[c]
-        target = str(targets[t])
         if criterion.level == "project":
             message = (
                 f"Criterion '{criterion.name}' is scored per project, but '{target}' is a "
@@ -517,29 +505,27 @@ def _check_targets(
                 value=target,
             )
         )
-    if wrong.any():
-        frame.loc[wrong, col.SCORE] = np.nan
+    marks.score[wrong] = np.nan
 
 
-def _duplicates(
-    frame: pd.DataFrame,
-    table: RawTable,
-    jurors: np.ndarray,
-    targets: np.ndarray,
-    names: np.ndarray,
-    report: Report,
-) -> pd.DataFrame:
-    keys = ["_j", "_t", "_c"]
-    dup = frame.duplicated(keys, keep=False).to_numpy()
+def _mark_keys(marks: _Marks) -> np.ndarray:
+    n_targets, n_jurors = len(marks.targets) + 1, len(marks.jurors) + 1
+    return (marks.criterion.astype(np.int64) * n_targets + marks.target) * n_jurors + marks.juror
+
+
+def _duplicates(marks: _Marks, table: RawTable, report: Report) -> _Marks:
+    keys = _mark_keys(marks)
+    dup = pd.Series(keys).duplicated(keep=False).to_numpy()
     if not dup.any():
-        return frame
-    repeated = frame.loc[dup].sort_values([*keys, col.SOURCE_ROW])
-    drop: list[int] = []
-    for key, rows in repeated.groupby(keys, sort=True):
-        j, t, c = (int(k) for k in np.asarray(key, dtype=np.int64))
-        values = rows[col.SCORE].to_numpy()
-        source = rows[col.SOURCE_ROW].to_numpy()
-        who = f"juror '{jurors[j]}', target '{targets[t]}', criterion '{names[c]}'"
+        return marks
+    drop = np.zeros(len(keys), dtype=bool)
+    positions = np.flatnonzero(dup)
+    order = positions[np.lexsort((marks.row[positions], keys[positions]))]
+    for same in np.split(order, np.flatnonzero(np.diff(keys[order])) + 1):
+        values = marks.score[same]
+        source = marks.row[same]
+        juror, target, c, _, column = marks.where(int(same[1]))
+        who = f"juror '{juror}', target '{target}', criterion '{marks.names[c]}'"
         if np.all(values == values[0]):
             report(
                 _at(
@@ -549,11 +535,11 @@ def _duplicates(
                     f"The same mark {values[0]:g} for {who} appears on rows "
                     f"{_row_list(source)}; it was counted once.",
                     row=int(source[1]),
-                    column=str(rows["_col"].iat[1]),
+                    column=column,
                     value=f"{values[0]:g}",
                 )
             )
-            drop.extend(rows.index[1:])
+            drop[same[1:]] = True
         else:
             shown = ", ".join(f"{v:g} (row {r})" for v, r in zip(values, source, strict=True))
             report(
@@ -564,24 +550,23 @@ def _duplicates(
                     f"Different marks for {who}: {shown}. Keep the right one and delete "
                     "the other(s).",
                     row=int(source[1]),
-                    column=str(rows["_col"].iat[1]),
+                    column=column,
                     value=f"{values[1]:g}",
                 )
             )
-    return frame.drop(index=drop)
+    return marks.subset(~drop)
 
 
 def _missing_marks(
-    frame: pd.DataFrame,
+    marks: _Marks,
     config: EventConfig,
     candidates: pd.DataFrame | None,
-    targets: np.ndarray,
     table: RawTable,
     report: Report,
 ) -> None:
-    seen_per_criterion = frame.groupby("_c")["_t"].unique()
     for index, criterion in enumerate(config.criteria):
-        if index not in seen_per_criterion.index:
+        scored_codes = np.unique(marks.target[marks.criterion == index])
+        if len(scored_codes) == 0:
             report(
                 _at(
                     table,
@@ -596,13 +581,15 @@ def _missing_marks(
             continue
         if candidates is None:
             continue
-        scored = {targets[int(t)] for t in seen_per_criterion[index]}
+        ids = candidates[col.CANDIDATE_ID]
         if criterion.level == "candidate":
-            expected = set(candidates[col.CANDIDATE_ID])
+            expected = pd.Index(ids.to_numpy(dtype=object))
         else:
-            solo = candidates.loc[candidates[col.PROJECT].isna(), col.CANDIDATE_ID]
-            expected = set(candidates[col.PROJECT].dropna()) | set(solo)
-        for target in sorted(expected - scored):
+            solo = ids[candidates[col.PROJECT].isna()].to_numpy(dtype=object)
+            projects = candidates[col.PROJECT].dropna().unique()
+            expected = pd.Index(np.concatenate([np.asarray(projects, dtype=object), solo]))
+        scored = pd.Index(marks.targets[scored_codes])
+        for target in expected.difference(scored).sort_values():
             report(
                 _at(
                     table,
@@ -611,38 +598,32 @@ def _missing_marks(
                     f"'{target}' has no marks on '{criterion.name}'; its merit cannot be "
                     "computed on this criterion.",
                     column=criterion.name,
-                    value=target,
+                    value=str(target),
                 )
             )
 
 
-def _clean_frame(
-    frame: pd.DataFrame,
-    config: EventConfig,
-    jurors: np.ndarray,
-    targets: np.ndarray,
-    names: np.ndarray,
-) -> pd.DataFrame:
+def _clean_frame(marks: _Marks, config: EventConfig) -> pd.DataFrame:
     def ranks(values: np.ndarray) -> np.ndarray:
         order = np.argsort(values.astype(str), kind="stable")
         out = np.empty(len(values), dtype=np.int64)
         out[order] = np.arange(len(values))
         return out
 
-    j_rank, t_rank, c_rank = ranks(jurors), ranks(targets), ranks(names)
-    j = frame["_j"].to_numpy()
-    t = frame["_t"].to_numpy()
-    c = frame["_c"].to_numpy()
-    key = (c_rank[c] * len(targets) + t_rank[t]) * len(jurors) + j_rank[j]
+    j_rank, t_rank, c_rank = ranks(marks.jurors), ranks(marks.targets), ranks(marks.names)
+    key = (c_rank[marks.criterion] * len(marks.targets) + t_rank[marks.target]) * len(
+        marks.jurors
+    ) + j_rank[marks.juror]
     order = np.argsort(key, kind="stable")
-    levels = np.array([cr.level for cr in config.criteria], dtype=object)
+    levels = np.array([c.level for c in config.criteria], dtype=object)
+    criterion = marks.criterion[order]
     return pd.DataFrame(
         {
-            col.JUROR_ID: pd.array(jurors[j[order]], dtype="str"),
-            col.TARGET_ID: pd.array(targets[t[order]], dtype="str"),
-            col.CRITERION: pd.array(names[c[order]], dtype="str"),
-            col.SCORE: frame[col.SCORE].to_numpy(dtype=float)[order],
-            col.LEVEL: pd.array(levels[c[order]], dtype="str"),
-            col.SOURCE_ROW: frame[col.SOURCE_ROW].to_numpy(dtype=np.int64)[order],
+            col.JUROR_ID: pd.array(marks.jurors[marks.juror[order]], dtype="str"),
+            col.TARGET_ID: pd.array(marks.targets[marks.target[order]], dtype="str"),
+            col.CRITERION: pd.array(marks.names[criterion], dtype="str"),
+            col.SCORE: marks.score[order].astype(float),
+            col.LEVEL: pd.array(levels[criterion], dtype="str"),
+            col.SOURCE_ROW: marks.row[order].astype(np.int64),
         }
     )
