@@ -408,11 +408,15 @@ def totals_rows(
     table: RawTable,
     coded: dict[str, tuple[np.ndarray, np.ndarray]],
     report: Callable[[Issue], None],
+    *,
+    incomplete: np.ndarray,
 ) -> np.ndarray:
     """Return a mask of totals rows, from columns already split into codes and distinct texts.
 
-    ``coded`` maps a column name to its ``(codes, uniques)`` from :func:`text_codes`; each
-    totals row is reported once as a warning.
+    A totals row holds a label such as ``Итого`` or ``Total`` in one of the ``coded``
+    columns and is ``incomplete`` (another key cell is blank), so a candidate really called
+    "Total" with a group is kept. ``coded`` maps a column name to its ``(codes, uniques)``
+    from :func:`text_codes`; each totals row is reported once as a warning.
 
     Examples
     --------
@@ -420,13 +424,13 @@ def totals_rows(
     >>> t = RawTable(pd.DataFrame({"id": ["A1", "Итого"]}), np.array([2, 3]), "f.csv", None,
     ...              False)
     >>> coded = {"id": (np.array([0, 1]), np.array(["A1", "Итого"], dtype=object))}
-    >>> totals_rows(t, coded, lambda issue: None).tolist()
+    >>> totals_rows(t, coded, lambda issue: None, incomplete=np.array([False, True])).tolist()
     [False, True]
     """
     totals = np.zeros(len(table.frame), dtype=bool)
     for column, (codes, uniques) in coded.items():
         flags = np.append([is_totals_label(u) for u in uniques], False).astype(bool)
-        hit = flags[codes]
+        hit = flags[codes] & incomplete
         for position in np.flatnonzero(hit & ~totals):
             report(
                 Issue(

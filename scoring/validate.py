@@ -355,7 +355,12 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
         )
         for column in (col.CANDIDATE_ID, col.NAME)
     }
-    keep = ~totals_rows(table, coded, found.add)
+    incomplete = (
+        (coded[col.CANDIDATE_ID][0] < 0)
+        | (coded[col.NAME][0] < 0)
+        | frame[col.GROUP].isna().to_numpy()
+    )
+    keep = ~totals_rows(table, coded, found.add, incomplete=incomplete)
     sub = RawTable(
         table.frame.loc[keep].reset_index(drop=True),
         table.rows[keep],

@@ -96,7 +96,10 @@ def check_scores(
         table, col.TARGET_ID, report, is_id=True, required=False
     )
     coded = {col.JUROR_ID: (juror_codes, jurors_seen), col.TARGET_ID: (target_codes, targets_seen)}
-    totals = totals_rows(table, coded, report)
+    incomplete = (juror_codes < 0) | (target_codes < 0)
+    if col.CRITERION in keys:
+        incomplete |= table.frame[col.CRITERION].isna().to_numpy()
+    totals = totals_rows(table, coded, report, incomplete=incomplete)
     if totals.any():
         keep = ~totals
         table = RawTable(
