@@ -231,3 +231,16 @@ def test_garbage_cells_give_a_table_or_located_issues(
     else:
         assert event.scores["score"].between(1, 10).all()
         assert event.scores["score"].notna().all()
+
+
+def test_example_event_formats_load_to_identical_tables() -> None:
+    from scoring.example import example_event_path
+
+    folder = example_event_path()
+    tables = [
+        load_event(folder / name).scores.drop(columns="source_row")
+        for name in ("event.toml", "event_ru.toml", "event_xlsx.toml")
+    ]
+    assert len(tables[0]) > 800
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    pd.testing.assert_frame_equal(tables[0], tables[2])
