@@ -26,6 +26,11 @@ from scoring.validate import validate_tables
 __all__ = ["config_from_mapping", "event_toml_path", "load_config", "load_event"]
 
 CONFIG_NAME = "event.toml"
+_SHEET_WORDS = {
+    "candidates": ("candidate", "кандидат", "участник", "student", "студент"),
+    "scores": ("score", "mark", "оценк", "балл"),
+    "jurors": ("juror", "jury", "жюри", "эксперт", "судь"),
+}
 _REQUIRED = {
     "candidates": (col.CANDIDATE_ID, col.NAME, col.GROUP),
     "scores": (col.JUROR_ID, col.TARGET_ID),
@@ -173,7 +178,13 @@ def load_event(event: str | Path) -> Event:
         numeric = (
             (col.SCORE, *(header_key(c.name) for c in config.criteria)) if role == "scores" else ()
         )
-        table, found = read_table(path, required=_REQUIRED[role], numeric=numeric, display=relative)
+        table, found = read_table(
+            path,
+            required=_REQUIRED[role],
+            numeric=numeric,
+            display=relative,
+            sheet_words=_SHEET_WORDS[role],
+        )
         issues.extend(found)
         if table is not None:
             tables[role] = table

@@ -94,6 +94,7 @@ def read_table(
     required: Sequence[str],
     numeric: Sequence[str] = (),
     display: str | None = None,
+    sheet_words: Sequence[str] = (),
 ) -> tuple[RawTable | None, list[Issue]]:
     """Read the data sheet of ``path``; return the table (or None) and file-level issues.
 
@@ -107,6 +108,9 @@ def read_table(
         Header keys whose text cells the reader may parse as numbers on the fast path.
     display
         Name used in issues (defaults to the file name).
+    sheet_words
+        In a workbook, sheets whose name contains one of these words are tried first (so
+        one workbook can hold candidates, jurors and scores on separate sheets).
 
     Returns
     -------
@@ -128,7 +132,7 @@ def read_table(
     if problem is not None:
         return None, [problem]
     if kind == "xlsx":
-        return _read_xlsx(path, name, required)
+        return _read_xlsx(path, name, required, sheet_words)
     return _read_text(path, name, required, numeric)
 
 
@@ -355,7 +359,7 @@ def _missing_headers(
 
 
 def _read_xlsx(
-    path: Path, name: str, required: Sequence[str]
+    path: Path, name: str, required: Sequence[str], sheet_words: Sequence[str]
 ) -> tuple[RawTable | None, list[Issue]]:
     import openpyxl
 
@@ -373,17 +377,25 @@ def _read_xlsx(
             )
         ]
     try:
-        return _find_data_sheet(values_book, formula_book, name, required)
+        return _find_data_sheet(values_book, formula_book, name, required, sheet_words)
     finally:
         values_book.close()
         formula_book.close()
 
 
 def _find_data_sheet(
-    values_book: Any, formula_book: Any, name: str, required: Sequence[str]
+    values_book: Any,
+    formula_book: Any,
+    name: str,
+    required: Sequence[str],
+    sheet_words: Sequence[str],
 ) -> tuple[RawTable | None, list[Issue]]:
     best_seen: list[str] = []
-    for sheet in values_book.worksheets:
+    preferred = sorted(
+        values_book.worksheets,
+        key=lambda sheet: not any(w in header_key(sheet.title) for w in sheet_words),
+    )
+    for sheet in preferred:
         rows = list(sheet.iter_rows())
         for index, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
             keys = [header_key(c.value) if c.value is not None else "" for c in row]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scoring.errors import InvalidEventError
 from scoring.ingest import load_event
 from scoring.readers import read_table
-from tests.eventfiles import CANDIDATES, csv_text, default_scores, write_event
+from tests.eventfiles import CANDIDATES, JURORS, csv_text, default_scores, write_event
 
 REQUIRED = ("juror_id", "target_id")
 
@@ -244,3 +244,27 @@ def test_example_event_formats_load_to_identical_tables() -> None:
     assert len(tables[0]) > 800
     pd.testing.assert_frame_equal(tables[0], tables[1])
     pd.testing.assert_frame_equal(tables[0], tables[2])
+
+
+def test_one_workbook_holds_all_three_tables(tmp_path: Path) -> None:
+    reference = _reference(tmp_path)
+    folder = write_event(
+        tmp_path / "one",
+        names={"candidates": "event.xlsx", "scores": "event.xlsx", "jurors": "event.xlsx"},
+    )
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    for title, rows in (
+        ("Scores", default_scores()),
+        ("Jurors", JURORS),
+        ("Candidates", CANDIDATES),
+    ):
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(folder / "event.xlsx")
+    event = load_event(folder)
+    pd.testing.assert_frame_equal(
+        event.scores.drop(columns="source_row"), reference.drop(columns="source_row")
+    )
+    assert list(event.jurors["juror_id"]) == ["J1", "J2"]
