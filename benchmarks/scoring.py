@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -53,9 +54,8 @@ def main() -> None:
     print(f"marks:                     {len(event.scores):,}")
     print(f"pandas.read_csv:           {read:.3f} s")
     for method in methods:
-        took = best_time(
-            lambda m=method: score_event(event, method=m, diagnostics=False), args.repeat
-        )  # type: ignore[misc]
+        run = partial(score_event, event, method=method, diagnostics=False)
+        took = best_time(run, args.repeat)
         target = "  (target <= 3)" if method == event.config.scoring.method else ""
         print(f"scoring {method:<18} {took:.3f} s   ratio {took / read:.2f}{target}")
     full = best_time(lambda: score_event(event), 1)

@@ -38,28 +38,98 @@ Examples
 from __future__ import annotations
 
 __all__ = [
+    "ACTUAL",
+    "AFFINITY_COLUMNS",
+    "ALPHA",
     "ATTRIBUTE",
+    "BELOW_MIN_JURORS",
+    "BENT_BY",
+    "BINDING",
     "CANDIDATE_COLUMNS",
     "CANDIDATE_ID",
+    "CF_COST",
+    "CF_IN",
+    "CF_OUT",
+    "CF_STATUS",
+    "COLUMN_DTYPES",
+    "COMPLETE",
+    "COMPONENT",
+    "COMPONENT_COLUMNS",
     "CONFLICTS",
     "CONFLICT_ID",
     "CONFLICT_KIND",
+    "CONSISTENCY",
+    "COST",
     "CRITERION",
+    "CRITERION_SCORE_COLUMNS",
+    "DESCRIPTION",
+    "DETAIL",
+    "DEVIATION",
+    "EFFECT",
     "ELIGIBLE",
+    "EXCLUSION_COLUMNS",
+    "FLAG",
+    "GAIN",
     "GROUP",
+    "ICC_FORM",
+    "ICC_K",
     "ISSUE_COLUMNS",
+    "JUROR_DIAGNOSTIC_COLUMNS",
     "JUROR_ID",
+    "JUROR_IDS",
     "LEVEL",
     "LONG_SCORE_COLUMNS",
+    "LOO_MEAN",
+    "LOTTERY",
+    "MARGIN",
+    "MEAN_OTHER",
+    "MEAN_SHARED",
     "MERIT",
+    "MERIT_COLUMNS",
     "MERIT_SE",
     "NAME",
+    "NORMALISED",
     "N_JURORS",
+    "N_MARKS",
+    "N_OTHER",
+    "N_OUTLIERS",
+    "N_SHARED",
+    "N_TARGETS",
+    "OBJECTIVE_WITH",
+    "OBJECTIVE_WITHOUT",
+    "OFFSET",
+    "OFFSET_COLUMNS",
+    "OFFSET_SE",
+    "OUTLIER_COLUMNS",
+    "PENALTY",
+    "PRICE_OF_FAIRNESS",
+    "PRIORITY",
     "PROJECT",
+    "P_VALUE",
+    "RANK_IN_GROUP",
     "RAW_MEAN",
+    "REASON",
+    "RELIABILITY_COLUMNS",
+    "REPLACES",
+    "REQUIRED",
+    "RESERVE_ID",
+    "RESERVE_RANK",
+    "RESIDUAL_MS",
+    "RESIDUAL_RATIO",
+    "RULE",
+    "RULE_KIND",
+    "SATISFIED",
     "SCORE",
+    "SCORE_SE",
+    "SEVERITY",
+    "SEVERITY_SE",
+    "SOFT",
     "SOURCE_ROW",
+    "SPREAD",
+    "STATUS",
     "TARGET_ID",
+    "TARGET_IDS",
+    "VALUE",
 ]
 
 # candidates
@@ -89,6 +159,48 @@ MERIT = "merit"
 MERIT_SE = "merit_se"
 ATTRIBUTE = "attribute"
 
+# conflicts (exclusions frame)
+REASON = "reason"
+RULE = "rule"
+DETAIL = "detail"
+
+# normalised and calibrated marks
+NORMALISED = "normalised"
+OFFSET = "offset"
+OFFSET_SE = "offset_se"
+GAIN = "gain"
+COMPONENT = "component"
+N_MARKS = "n_marks"
+N_TARGETS = "n_targets"
+JUROR_IDS = "juror_ids"
+TARGET_IDS = "target_ids"
+
+# panel scores
+SCORE_SE = "score_se"
+BELOW_MIN_JURORS = "below_min_jurors"
+
+# diagnostics
+SEVERITY = "severity"
+SEVERITY_SE = "severity_se"
+SPREAD = "spread"
+CONSISTENCY = "consistency"
+RESIDUAL_MS = "residual_ms"
+RESIDUAL_RATIO = "residual_ratio"
+N_OUTLIERS = "n_outliers"
+FLAG = "flag"
+LOO_MEAN = "loo_mean"
+DEVIATION = "deviation"
+COMPLETE = "complete"
+ICC_FORM = "icc_form"
+ICC_K = "icc_k"
+ALPHA = "alpha"
+N_SHARED = "n_shared"
+N_OTHER = "n_other"
+MEAN_SHARED = "mean_shared"
+MEAN_OTHER = "mean_other"
+EFFECT = "effect"
+P_VALUE = "p_value"
+
 CANDIDATE_COLUMNS: tuple[str, ...] = (CANDIDATE_ID, NAME, GROUP, PROJECT, ELIGIBLE)
 """Candidate columns with a fixed meaning; every other column is an attribute."""
 
@@ -106,3 +218,203 @@ ISSUE_COLUMNS: tuple[str, ...] = (
     "message",
 )
 """Columns of the issues frame (see :mod:`scoring.errors`)."""
+
+
+EXCLUSION_COLUMNS: tuple[str, ...] = (
+    JUROR_ID,
+    TARGET_ID,
+    CRITERION,
+    SCORE,
+    SOURCE_ROW,
+    REASON,
+    RULE,
+    DETAIL,
+)
+"""Columns of the exclusions frame (see :mod:`scoring.conflicts`)."""
+
+OFFSET_COLUMNS: tuple[str, ...] = (
+    CRITERION,
+    JUROR_ID,
+    COMPONENT,
+    N_MARKS,
+    OFFSET,
+    OFFSET_SE,
+    GAIN,
+)
+"""Columns of the juror-effect frame of a calibration model (see :mod:`scoring.calibrate`)."""
+
+COMPONENT_COLUMNS: tuple[str, ...] = (
+    CRITERION,
+    COMPONENT,
+    N_JURORS,
+    N_TARGETS,
+    N_MARKS,
+    JUROR_IDS,
+    TARGET_IDS,
+)
+"""Columns of the connectivity report (see :func:`scoring.calibrate.design_components`)."""
+
+CRITERION_SCORE_COLUMNS: tuple[str, ...] = (
+    TARGET_ID,
+    CRITERION,
+    LEVEL,
+    N_JURORS,
+    RAW_MEAN,
+    SCORE,
+    SCORE_SE,
+    BELOW_MIN_JURORS,
+)
+"""Columns of the panel-score frame (see :func:`scoring.aggregate.panel_scores`)."""
+
+MERIT_COLUMNS: tuple[str, ...] = (CANDIDATE_ID, GROUP, MERIT, MERIT_SE, N_JURORS, N_MARKS)
+"""Fixed columns of the merit frame; one column per criterion follows."""
+
+JUROR_DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
+    JUROR_ID,
+    CRITERION,
+    N_MARKS,
+    SEVERITY,
+    SEVERITY_SE,
+    SPREAD,
+    CONSISTENCY,
+    RESIDUAL_MS,
+    RESIDUAL_RATIO,
+    N_OUTLIERS,
+    FLAG,
+)
+"""Columns of the juror diagnostics table (see :func:`scoring.diagnostics.juror_table`)."""
+
+OUTLIER_COLUMNS: tuple[str, ...] = (
+    JUROR_ID,
+    TARGET_ID,
+    CRITERION,
+    SCORE,
+    LOO_MEAN,
+    DEVIATION,
+    N_JURORS,
+)
+"""Columns of the outlier-judgment frame (see :func:`scoring.diagnostics.outlier_marks`)."""
+
+RELIABILITY_COLUMNS: tuple[str, ...] = (
+    CRITERION,
+    N_TARGETS,
+    N_JURORS,
+    N_MARKS,
+    COMPLETE,
+    ICC_FORM,
+    ICC_K,
+    ALPHA,
+)
+"""Columns of the reliability frame (see :func:`scoring.reliability.reliability_table`)."""
+
+AFFINITY_COLUMNS: tuple[str, ...] = (
+    ATTRIBUTE,
+    JUROR_ID,
+    N_SHARED,
+    N_OTHER,
+    MEAN_SHARED,
+    MEAN_OTHER,
+    EFFECT,
+    P_VALUE,
+)
+"""Columns of the affinity audit (see :func:`scoring.affinity.affinity_audit`)."""
+
+
+COLUMN_DTYPES: dict[str, str] = {
+    JUROR_ID: "str",
+    TARGET_ID: "str",
+    CRITERION: "str",
+    SCORE: "float64",
+    LEVEL: "str",
+    SOURCE_ROW: "int64",
+    CANDIDATE_ID: "str",
+    GROUP: "str",
+    REASON: "str",
+    RULE: "str",
+    DETAIL: "str",
+    NORMALISED: "float64",
+    OFFSET: "float64",
+    OFFSET_SE: "float64",
+    GAIN: "float64",
+    COMPONENT: "int64",
+    N_MARKS: "int64",
+    N_TARGETS: "int64",
+    N_JURORS: "int64",
+    JUROR_IDS: "str",
+    TARGET_IDS: "str",
+    RAW_MEAN: "float64",
+    SCORE_SE: "float64",
+    BELOW_MIN_JURORS: "bool",
+    MERIT: "float64",
+    MERIT_SE: "float64",
+    SEVERITY: "float64",
+    SEVERITY_SE: "float64",
+    SPREAD: "float64",
+    CONSISTENCY: "float64",
+    RESIDUAL_MS: "float64",
+    RESIDUAL_RATIO: "float64",
+    N_OUTLIERS: "int64",
+    FLAG: "str",
+    LOO_MEAN: "float64",
+    DEVIATION: "float64",
+    COMPLETE: "bool",
+    ICC_FORM: "str",
+    ICC_K: "float64",
+    ALPHA: "float64",
+    ATTRIBUTE: "str",
+    N_SHARED: "int64",
+    N_OTHER: "int64",
+    MEAN_SHARED: "float64",
+    MEAN_OTHER: "float64",
+    EFFECT: "float64",
+    P_VALUE: "float64",
+}
+"""Data type of each result column, used to build correctly typed empty frames."""
+
+# selection results (see selection.select.SelectionResult)
+RANK_IN_GROUP = "rank_in_group"
+"""Position in the group by merit (1 = best), ties broken by the lottery."""
+LOTTERY = "lottery"
+"""Lottery position drawn from the seed (1 = most favoured); breaks exact merit ties."""
+STATUS = "status"
+"""Candidate status: ``selected``, ``reserve``, ``not_selected`` or ``ineligible``."""
+BINDING = "binding"
+"""Names of the rules without which the candidate's status would change (``; ``-joined)."""
+MARGIN = "margin"
+"""Merit minus the group's cut-off (see :mod:`selection.explain`)."""
+CF_STATUS = "counterfactual_status"
+"""``computed``, ``impossible`` (no delegation allows the change) or ``skipped``."""
+CF_COST = "counterfactual_cost"
+"""Total merit lost when the candidate is forced in (or out)."""
+CF_IN = "counterfactual_in"
+"""Candidate ids who would join the delegation in the counterfactual (``; ``-joined)."""
+CF_OUT = "counterfactual_out"
+"""Candidate ids who would leave the delegation in the counterfactual (``; ``-joined)."""
+RESERVE_ID = "reserve_id"
+"""The named substitute of a representative (empty when nobody can step in)."""
+RESERVE_RANK = "reserve_rank"
+"""Position on the group's reserve list (1 = called first)."""
+REPLACES = "replaces"
+"""Representatives a reserve is the named substitute for (``; ``-joined)."""
+RULE_KIND = "kind"
+"""A rule's kind: ``seats``, ``at_least``, ``at_most``, ``max_per``, ``distinct``, ..."""
+DESCRIPTION = "description"
+"""A rule's plain-language description."""
+SOFT = "soft"
+PRIORITY = "priority"
+PENALTY = "penalty"
+SATISFIED = "satisfied"
+"""Whether a finished delegation satisfies the rule."""
+BENT_BY = "bent_by"
+"""How far a soft (or relaxed) rule is bent, in representatives."""
+REQUIRED = "required"
+"""What a rule requires where it is bent, in words (``at least 2``)."""
+ACTUAL = "actual"
+"""The count a delegation actually reaches where a rule is bent."""
+VALUE = "value"
+"""Attribute value a rule row is about (empty when the row is not about one value)."""
+PRICE_OF_FAIRNESS = "price_of_fairness"
+"""Total merit given up because of a rule (objective without it minus with it)."""
+OBJECTIVE_WITH = "objective_with"
+OBJECTIVE_WITHOUT = "objective_without"
+COST = "cost"

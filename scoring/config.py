@@ -172,7 +172,9 @@ class ConstraintSpec(_Frozen):
     @field_validator("value", mode="before")
     @classmethod
     def _value_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        return (
+            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        )
 
 
 class SelectionConfig(_Frozen):

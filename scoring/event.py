@@ -8,13 +8,13 @@ Its frames follow the clean layouts documented in :mod:`scoring.columns`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from scoring import columns as col
-from scoring.config import EventConfig
+from scoring.config import EventConfig, SelectionConfig
 
 __all__ = ["Event"]
 
@@ -73,3 +73,20 @@ class Event:
         """Return the number of representatives to select in ``group``."""
         selection = self.config.selection
         return selection.seats.get(group, selection.per_group)
+
+    def with_selection(self, selection: SelectionConfig) -> Event:
+        """Return a copy of the event whose ``[selection]`` settings are ``selection``.
+
+        The marks and candidates are unchanged, so no new validation is needed: this is
+        how a notebook tries another rule set.
+
+        Examples
+        --------
+        >>> from scoring.ingest import load_event
+        >>> event = load_event("examples/event")
+        >>> fewer = event.with_selection(event.config.selection.model_copy(update={"per_group": 2}))
+        >>> fewer.seats("Africa"), event.seats("Africa")
+        (2, 3)
+        """
+        config = self.config.model_copy(update={"selection": selection})
+        return replace(self, config=config)
