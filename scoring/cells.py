@@ -47,6 +47,7 @@ _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGRAL_FLOAT = re.compile(r"^(\d+)\.0+$")
+_MAYBE_NUMBER = re.compile(r"^\s*[+-]?\d+[.,]|^\s*[+-]?\d+[eE]")  # may need fix_id
 # UTF-8 read as cp1251 ("РџСЂРёРІРµС‚") or as latin-1/cp1252 ("Ã©", "Ð¸"), and U+FFFD.
 _MOJIBAKE = re.compile(
     r"(?:[РС][\u0402-\u040f\u0452-\u045f\u0490\u0491\u00a0-\u00b7\u00b9-\u00bf\u2018-\u2122]){2,}"
@@ -319,42 +320,20 @@ def text_codes(
     cleaned: list[str | None] = []
     changed: list[tuple[int, str]] = []
     for code, value in enumerate(uniques):
+        if type(value) is str and value.isascii() and not (is_id and _MAYBE_NUMBER.search(value)):
+            # fast path for plain text: only ASCII spaces can need folding
+            text: str | None = " ".join(value.split()) or None
+            if text is not None and text != value.strip():
+                changed.append((code, value))
+            cleaned.append(text)
+            continue
         text = _id_text(value) if is_id else clean_text(value)
         if text is not None and isinstance(value, str) and text != value.strip():
             changed.append((code, value))  # leading/trailing spaces alone are not reported
         if text is not None and is_id:
             fixed, verdict = fix_id(text)
             if verdict != "ok":
-                row = _first_row(table, codes, code)
-                if verdict == "excel_number":
-                    report(
-                        Issue(
-                            "warning",
-                            "id.excel_number",
-                            f"Id '{text}' looks like a number Excel formatted; read as "
-                            f"'{fixed}'. Format the column as Text to keep ids as written.",
-                            file=table.file,
-                            sheet=table.sheet,
-                            row=row,
-                            column=column,
-                            value=str(value),
-                        )
-                    )
-                else:
-                    report(
-                        Issue(
-                            "error",
-                            "id.scientific",
-                            f"Id '{text}' was turned into scientific notation by Excel and "
-                            "its digits are lost. Format the column as Text and type the ids "
-                            "again (or export from the source system as text).",
-                            file=table.file,
-                            sheet=table.sheet,
-                            row=row,
-                            column=column,
-                            value=str(value),
-                        )
-                    )
+                _report_id(table, column, codes, code, value, text, fixed, verdict, report)
             text = fixed
         if text is not None and looks_garbled(text):
             report(
@@ -392,6 +371,49 @@ def text_codes(
     if required:
         report_blanks(table, column, final, report)
     return final.astype(np.int64), np.asarray(clean_uniques, dtype=object)
+
+
+def _report_id(
+    table: RawTable,
+    column: str,
+    codes: np.ndarray,
+    code: int,
+    value: object,
+    text: str,
+    fixed: str,
+    verdict: str,
+    report: Callable[[Issue], None],
+) -> None:
+    row = _first_row(table, codes, code)
+    if verdict == "excel_number":
+        report(
+            Issue(
+                "warning",
+                "id.excel_number",
+                f"Id '{text}' looks like a number Excel formatted; read as "
+                f"'{fixed}'. Format the column as Text to keep ids as written.",
+                file=table.file,
+                sheet=table.sheet,
+                row=row,
+                column=column,
+                value=str(value),
+            )
+        )
+    else:
+        report(
+            Issue(
+                "error",
+                "id.scientific",
+                f"Id '{text}' was turned into scientific notation by Excel and "
+                "its digits are lost. Format the column as Text and type the ids "
+                "again (or export from the source system as text).",
+                file=table.file,
+                sheet=table.sheet,
+                row=row,
+                column=column,
+                value=str(value),
+            )
+        )
 
 
 def _id_text(value: object) -> str | None:

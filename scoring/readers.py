@@ -203,16 +203,22 @@ def _looks_like_xlsx(path: Path) -> bool:
 # ---------------------------------------------------------------------------- text files
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Return (encoding, text) for UTF-8 (with or without BOM), UTF-16 with BOM or cp1251."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", data.decode("utf-16", errors="replace")
+_SNIFF_BYTES = 1 << 16
+
+
+def _sniff_encoding(head: bytes) -> str:
+    """Return the encoding of a text file from its first bytes: UTF-8 (with or without
+    BOM), UTF-16 with BOM, or cp1251 (Windows Cyrillic) when the bytes are not UTF-8."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
-        return "utf-8", data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1251", data.decode("cp1251", errors="replace")
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return "cp1251"
+    return "utf-8"
 
 
 def _choose_separator(header_line: str, required: Sequence[str], suffix: str) -> str:
@@ -230,9 +236,11 @@ def _choose_separator(header_line: str, required: Sequence[str], suffix: str) ->
 def _read_text(
     path: Path, name: str, required: Sequence[str], numeric: Sequence[str]
 ) -> tuple[RawTable | None, list[Issue]]:
-    data = path.read_bytes()
-    encoding, text = _decode(data)
-    first_line = next((line for line in text[:65536].splitlines() if line.strip()), "")
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    encoding = _sniff_encoding(head)
+    sample = head.decode(encoding, errors="ignore")
+    first_line = next((line for line in sample.splitlines() if line.strip()), "")
     sep = _choose_separator(first_line, required, path.suffix.lower())
     header = next(csv.reader([first_line], delimiter=sep))
     keys = [header_key(h) for h in header]
@@ -258,29 +266,15 @@ def _read_text(
     for h, k in zip(header, keys, strict=True):
         if k in numeric:
             dtypes[h] = None  # let the C parser try numbers; text falls back to object
-    source: Any = io.StringIO(text) if encoding == "utf-16" else path
     try:
-        with warnings.catch_warnings():
-            # pandas only warns when every row has extra fields; treat it as the error it is.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                source,
-                sep=sep,
-                encoding=None if encoding == "utf-16" else encoding,
-                dtype={h: d for h, d in dtypes.items() if d is not None},
-                keep_default_na=False,
-                na_values=[""],
-                skip_blank_lines=False,
-                index_col=False,
-                decimal="," if decimal_comma else ".",
-                encoding_errors="replace",
-            )
+        try:
+            frame = _parse(path, encoding, sep, dtypes, decimal_comma)
+        except UnicodeDecodeError:  # valid UTF-8 at the start only: the file is cp1251
+            encoding = "cp1251"
+            frame = _parse(path, encoding, sep, dtypes, decimal_comma)
     except (pd.errors.ParserError, pd.errors.ParserWarning):
-        return None, _diagnose_fields(text, sep, name)
-    except UnicodeError as exc:  # pragma: no cover - decoding was checked above
-        return None, [
-            Issue("error", "file.unreadable", f"Cannot decode the file: {exc}", file=name)
-        ]
+        text = path.read_bytes().decode(encoding, errors="replace")
+        return None, _diagnose_fields(text.lstrip("\ufeff"), sep, name)
     frame.columns = pd.Index(keys)
     rows = np.arange(2, len(frame) + 2)
     maybe_blank = frame.iloc[:, 0].isna().to_numpy()  # cheap pre-filter on one column
@@ -290,7 +284,7 @@ def _read_text(
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
         rows = rows[~blank]
-    if encoding == "cp1251" and "\ufffd" in text:
+    if encoding == "cp1251" and b"\x98" in path.read_bytes():  # the one byte cp1251 lacks
         issues.append(
             Issue(
                 "warning",
@@ -300,6 +294,29 @@ def _read_text(
             )
         )
     return RawTable(frame, rows, name, None, typed=False, decimal_comma=decimal_comma), issues
+
+
+def _parse(
+    path: Path, encoding: str, sep: str, dtypes: dict[str, Any], decimal_comma: bool
+) -> pd.DataFrame:
+    source: Any = path
+    if encoding == "utf-16":
+        source = io.StringIO(path.read_bytes().decode("utf-16", errors="replace"))
+    with warnings.catch_warnings():
+        # pandas only warns when every row has extra fields; treat it as the error it is.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return pd.read_csv(
+            source,
+            sep=sep,
+            encoding=None if encoding == "utf-16" else encoding,
+            encoding_errors="replace" if encoding == "cp1251" else "strict",
+            dtype={h: d for h, d in dtypes.items() if d is not None},
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            index_col=False,
+            decimal="," if decimal_comma else ".",
+        )
 
 
 def _diagnose_fields(text: str, sep: str, name: str) -> list[Issue]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from scoring import columns as col
-from scoring.cells import parse_mark, report_blanks, text_codes, totals_rows
+from scoring.cells import is_totals_label, parse_mark, report_blanks, text_codes, totals_rows
 from scoring.config import EventConfig
 from scoring.errors import Issue
 from scoring.readers import RawTable, header_key
@@ -96,12 +96,11 @@ def check_scores(
         table, col.TARGET_ID, report, is_id=True, required=False
     )
     coded = {col.JUROR_ID: (juror_codes, jurors_seen), col.TARGET_ID: (target_codes, targets_seen)}
-    incomplete = (juror_codes < 0) | (target_codes < 0)
-    if col.CRITERION in keys:
-        incomplete |= table.frame[col.CRITERION].isna().to_numpy()
-    totals = totals_rows(table, coded, report, incomplete=incomplete)
-    if totals.any():
-        keep = ~totals
+    if any(is_totals_label(v) for v in (*jurors_seen, *targets_seen)):
+        incomplete = (juror_codes < 0) | (target_codes < 0)
+        if col.CRITERION in keys:
+            incomplete |= table.frame[col.CRITERION].isna().to_numpy()
+        keep = ~totals_rows(table, coded, report, incomplete=incomplete)
         table = RawTable(
             table.frame.loc[keep].reset_index(drop=True),
             table.rows[keep],
@@ -518,9 +517,10 @@ def _mark_keys(marks: _Marks) -> np.ndarray:
 
 def _duplicates(marks: _Marks, table: RawTable, report: Report) -> _Marks:
     keys = _mark_keys(marks)
-    dup = pd.Series(keys).duplicated(keep=False).to_numpy()
-    if not dup.any():
+    ordered = np.sort(keys)
+    if not (ordered[1:] == ordered[:-1]).any():  # sorting beats hashing for int keys
         return marks
+    dup = pd.Series(keys).duplicated(keep=False).to_numpy()
     drop = np.zeros(len(keys), dtype=bool)
     positions = np.flatnonzero(dup)
     order = positions[np.lexsort((marks.row[positions], keys[positions]))]
@@ -568,7 +568,9 @@ def _missing_marks(
     report: Report,
 ) -> None:
     for index, criterion in enumerate(config.criteria):
-        scored_codes = np.unique(marks.target[marks.criterion == index])
+        scored_codes = np.flatnonzero(
+            np.bincount(marks.target[marks.criterion == index], minlength=len(marks.targets))
+        )
         if len(scored_codes) == 0:
             report(
                 _at(
