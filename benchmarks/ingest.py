@@ -20,8 +20,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generate import write_large_event  # noqa: E402
-from scoring.ingest import load_event  # noqa: E402
+from benchmarks.generate import write_large_event
+from scoring.ingest import load_event
 
 
 def best_time(action: Callable[[], object], repeat: int) -> float:

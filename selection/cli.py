@@ -21,8 +21,15 @@ from pathlib import Path
 from typing import TextIO
 
 from scoring.config import config_json_schema
-from scoring.errors import InvalidEventError, PitchJuryError, issues_from_frame
+from scoring.errors import (
+    InvalidEventError,
+    PitchJuryError,
+    SolverError,
+    SolverUnavailableError,
+    issues_from_frame,
+)
 from scoring.ingest import load_event
+from selection.outputs import OutputError
 from selection.text import Style, format_event_summary, format_issues
 
 __all__ = ["EXIT_CODES", "main"]
@@ -48,12 +55,19 @@ class _Console:
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out, self.err = out, err
         self.style = Style.for_stream(out)
+        self.show_progress = hasattr(err, "isatty") and err.isatty()
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
 
     def note(self, text: str) -> None:
         self.err.write(text + "\n")
+
+    def progress(self, text: str) -> None:
+        """Show a progress line on standard error, only on a terminal and unless quiet."""
+        if self.show_progress:
+            self.err.write(text + "\n")
+            self.err.flush()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,7 +94,47 @@ def _parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="write a commented template event into DIR")
     init.add_argument("directory", metavar="DIR", help="folder to create (must not hold an event)")
+
+    run = commands.add_parser(
+        "run",
+        help="score, select and write every output file into --out",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("event", metavar="EVENT", help=event_help)
+    _run_options(run, out_required=True)
+
+    explain = commands.add_parser(
+        "explain", help="say in plain words why a candidate was or was not selected"
+    )
+    explain.add_argument("event", metavar="EVENT", help=event_help)
+    explain.add_argument("candidate_id", metavar="CANDIDATE_ID", help="the candidate's id")
+    explain.add_argument("--seed", type=int, help="seed for tie-breaks (default: event.toml)")
+    explain.add_argument("--solver", choices=["highs", "cbc"], help="solver (default: highs)")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the bundled example event end to end",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _run_options(demo, out_required=False)
     return parser
+
+
+def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None:
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        required=out_required,
+        default=None if out_required else "pitch-jury-demo",
+        help="folder for the output files" + ("" if out_required else " (default: %(default)s)"),
+    )
+    parser.add_argument("--seed", type=int, help="seed for tie-breaks (default: event.toml)")
+    parser.add_argument("--solver", choices=["highs", "cbc"], help="solver (default: highs)")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only errors and the exit reason"
+    )
 
 
 def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
@@ -124,10 +178,63 @@ def _cmd_init(args: argparse.Namespace, console: _Console) -> int:
     return EXIT_OK
 
 
+def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) -> int:
+    from selection.export import write_run
+    from selection.pipeline import run_event
+    from selection.report import summary_text
+
+    out = Path(args.out)
+    console.progress(f"Reading and checking {event_path} ...")
+    event = load_event(event_path)
+    console.progress("Scoring and selecting ...")
+    result = run_event(event, seed=args.seed, solver=args.solver)
+    console.progress(f"Writing files to {out} ...")
+    written = write_run(result, out)
+    infeasible = result.selection.infeasibility is not None
+    if not args.quiet or infeasible:
+        console.print(summary_text(result))
+    if not args.quiet:
+        if result.issues:
+            console.print("")
+            console.print(format_issues(result.issues, style=console.style))
+        console.print("")
+        console.print(f"Wrote {len(written)} files to {out}: " + ", ".join(p.name for p in written))
+    return EXIT_INFEASIBLE if infeasible else EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace, console: _Console) -> int:
+    return _run(args.event, args, console)
+
+
+def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
+    from scoring.example import example_event_path
+
+    return _run(example_event_path(), args, console)
+
+
+def _cmd_explain(args: argparse.Namespace, console: _Console) -> int:
+    from selection.pipeline import run_event
+
+    event = load_event(args.event)
+    if args.candidate_id not in set(event.candidates["candidate_id"]):
+        from scoring.validate_scores import closest
+
+        guess = closest(args.candidate_id, event.candidates["candidate_id"])
+        hint = f" Did you mean '{guess}'?" if guess else ""
+        console.note(f"pitch-jury explain: no candidate '{args.candidate_id}' in the event.{hint}")
+        return EXIT_USAGE
+    result = run_event(event, seed=args.seed, solver=args.solver)
+    console.print(result.explain(args.candidate_id))
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, _Console], int]] = {
     "check": _cmd_check,
     "schema": _cmd_schema,
     "init": _cmd_init,
+    "run": _cmd_run,
+    "explain": _cmd_explain,
+    "demo": _cmd_demo,
 }
 
 
@@ -159,6 +266,8 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 for --help
         return int(exc.code or 0)
+    if getattr(args, "quiet", False):
+        console.show_progress = False
     try:
         return _COMMANDS[args.command](args, console)
     except InvalidEventError as exc:
@@ -170,6 +279,12 @@ def main(
             "Fix them and run the command again."
         )
         return EXIT_INVALID
+    except OutputError as exc:
+        console.print(str(exc))
+        return EXIT_OUTPUT
+    except (SolverError, SolverUnavailableError) as exc:
+        console.print(str(exc))
+        return EXIT_SOLVER
     except PitchJuryError as exc:
         console.print(str(exc))
         return EXIT_INVALID

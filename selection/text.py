@@ -10,11 +10,13 @@ from typing import TextIO
 
 from scoring.errors import Issue, sort_issues
 from scoring.event import Event
-from scoring.validate import ISSUE_CODES
+from scoring.pipeline import ISSUE_CODES as SCORING_CODES
+from scoring.validate import ISSUE_CODES as VALIDATION_CODES
 
 __all__ = ["Style", "format_event_summary", "format_issues"]
 
 _MAX_PER_CODE = 25
+_MEANINGS = {**VALIDATION_CODES, **SCORING_CODES}
 
 
 class Style:
@@ -76,7 +78,7 @@ def format_issues(issues: Sequence[Issue], *, style: Style | None = None) -> str
         lines.append(paint(f"{len(items)} {severity}{plural}"))
         for code, of_code in groupby(items, key=lambda i: i.code):
             located = list(of_code)
-            meaning = ISSUE_CODES.get(code, "")
+            meaning = _MEANINGS.get(code, "")
             lines.append(f"  {style.bold(code)}: {meaning} ({len(located)})".rstrip())
             for issue in located[:_MAX_PER_CODE]:
                 lines.append(f"    {issue}")

@@ -1,0 +1,224 @@
+"""The whole job in one call: score a validated event, select, and keep everything together.
+
+:func:`run_event` is what ``pitch-jury run`` and notebooks call. Its :class:`RunResult`
+exposes the output frames under the names of the files the command line writes, explains
+any candidate, draws the report's plots and renders itself in Jupyter.
+
+Examples
+--------
+>>> from scoring.example import example_event_path
+>>> from scoring.ingest import load_event
+>>> result = run_event(load_event(example_event_path()))
+>>> result.status, len(result.delegation)
+('optimal', 12)
+>>> result.delegation.columns[:5].tolist()
+['group', 'candidate_id', 'name', 'merit', 'reserve_id']
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from scoring import columns as col
+from scoring.errors import Issue, issues_from_frame, sort_issues
+from scoring.event import Event
+from scoring.pipeline import ScoringResult, score_event
+from selection.select import SelectionResult, select
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["RANKING_FILE_COLUMNS", "SELECTION_FILE_COLUMNS", "RunResult", "run_event"]
+
+SELECTION_FILE_COLUMNS: tuple[str, ...] = (
+    col.GROUP,
+    col.CANDIDATE_ID,
+    col.NAME,
+    col.MERIT,
+    col.RESERVE_ID,
+    "reserve_name",
+)
+"""Leading columns of ``selection.csv``; the attributes the rules use follow."""
+
+RANKING_FILE_COLUMNS: tuple[str, ...] = (
+    col.GROUP,
+    col.CANDIDATE_ID,
+    col.NAME,
+    col.MERIT,
+    col.MERIT_SE,
+    col.RANK_IN_GROUP,
+    col.STATUS,
+    col.REASON,
+    col.BINDING,
+    col.MARGIN,
+)
+"""Leading columns of ``ranking.csv``; reserve and counterfactual columns follow."""
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Scoring and selection of one event, with the frames the output files hold.
+
+    Attributes
+    ----------
+    event
+        The validated event.
+    scoring
+        Every scoring frame (:class:`scoring.pipeline.ScoringResult`).
+    selection
+        The delegation and its explanations (:class:`selection.select.SelectionResult`).
+    timings
+        Seconds per step; the only part that differs between identical runs.
+    """
+
+    event: Event
+    scoring: ScoringResult
+    selection: SelectionResult
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``"optimal"``, ``"time_limit"`` (best found, not proven) or ``"infeasible"``."""
+        return str(self.selection.status.value)
+
+    @property
+    def delegation(self) -> pd.DataFrame:
+        """The representatives: ``group, candidate_id, name, merit, reserve_id,
+        reserve_name`` and the attributes the rules use (``selection.csv``)."""
+        frame = self.selection.delegation
+        names = self.event.candidates.set_index(col.CANDIDATE_ID)[col.NAME]
+        out = frame.drop(columns=[col.MERIT_SE, col.RANK_IN_GROUP], errors="ignore").copy()
+        position = list(out.columns).index(col.RESERVE_ID) + 1
+        out.insert(position, "reserve_name", out[col.RESERVE_ID].map(names))
+        lead = list(SELECTION_FILE_COLUMNS)
+        return out[lead + [c for c in out.columns if c not in lead]]
+
+    @property
+    def ranking(self) -> pd.DataFrame:
+        """Every candidate with status, reason, binding rules and margin (``ranking.csv``)."""
+        frame = self.selection.ranking
+        lead = list(RANKING_FILE_COLUMNS)
+        return frame[lead + [c for c in frame.columns if c not in lead]]
+
+    @property
+    def criterion_scores(self) -> pd.DataFrame:
+        """Panel score per target and criterion (``criterion_scores.csv``)."""
+        return self.scoring.criterion_scores
+
+    @property
+    def jurors(self) -> pd.DataFrame:
+        """Juror diagnostics (``jurors.csv``)."""
+        return self.scoring.jurors
+
+    @property
+    def reliability(self) -> pd.DataFrame:
+        """Per criterion ``criterion, n_targets, n_jurors, icc_k, alpha`` and details."""
+        return self.scoring.reliability
+
+    @property
+    def affinity(self) -> pd.DataFrame:
+        """Affinity audit (``affinity.csv``); empty when not configured."""
+        return self.scoring.affinity
+
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        """Marks removed for conflicts of interest (``exclusions.csv``)."""
+        return self.scoring.exclusions
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Every warning: validation, scoring and the selection's pre-solve checks."""
+        found = [
+            *issues_from_frame(self.event.warnings),
+            *self.scoring.issues,
+            *self.selection.presolve,
+        ]
+        return sort_issues(found)
+
+    def explain(self, candidate_id: str) -> str:
+        """Return why ``candidate_id`` was or was not selected, in plain words.
+
+        Raises
+        ------
+        KeyError
+            When ``candidate_id`` is not a candidate of the event.
+        """
+        return self.selection.explain(candidate_id)
+
+    def plot_group(self, group: str) -> Figure:
+        """Return a chart of merit with standard errors and the cut-off for ``group``."""
+        from selection.plots import group_merit_figure
+
+        return group_merit_figure(self.ranking, group)
+
+    def plot_severity(self) -> Figure:
+        """Return a chart of juror severity (offset with standard error) per criterion."""
+        from selection.plots import severity_figure
+
+        return severity_figure(self.jurors)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the run as JSON-able data (frames as records)."""
+        return {
+            "event": self.event.config.event.name,
+            "scoring_method": self.scoring.method,
+            "selection": self.selection.to_dict(),
+        }
+
+    def _repr_html_(self) -> str:
+        from selection.report import summary_html
+
+        return summary_html(self)
+
+
+def run_event(
+    event: Event,
+    *,
+    seed: int | None = None,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    method: str | None = None,
+) -> RunResult:
+    """Score ``event`` and select its delegation.
+
+    Parameters
+    ----------
+    event
+        A validated event (:func:`scoring.ingest.load_event` or
+        :func:`scoring.validate.build_event`).
+    seed, solver, time_limit
+        Override ``[selection]`` settings.
+    method
+        Override ``[scoring] method``.
+
+    Returns
+    -------
+    RunResult
+        An infeasible event gives a result with ``status == "infeasible"`` and the
+        explanation in ``selection.infeasibility``.
+
+    Raises
+    ------
+    scoring.errors.SolverError
+        The solver failed or hit its time limit without a delegation.
+    scoring.errors.SolverUnavailableError
+        The solver cannot run here.
+    """
+    start = time.perf_counter()
+    scored = score_event(event, method=method)
+    scored_at = time.perf_counter()
+    selected = select(
+        event.candidates,
+        scored.merit,
+        event.config.selection,
+        seed=seed,
+        solver=solver,
+        time_limit=time_limit,
+    )
+    done = time.perf_counter()
+    timings = {"scoring": scored_at - start, "selection": done - scored_at}
+    return RunResult(event=event, scoring=scored, selection=selected, timings=timings)

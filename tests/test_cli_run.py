@@ -1,0 +1,159 @@
+"""`pitch-jury run`, `demo` and `explain`, in-process: exit codes, files, golden outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scoring.example import example_event_path
+from selection.cli import main
+
+GOLDEN = Path(__file__).parent / "golden" / "example"
+GOLDEN_FILES = (
+    "selection.csv",
+    "ranking.csv",
+    "criterion_scores.csv",
+    "reliability.csv",
+    "jurors.csv",
+    "affinity.csv",
+    "exclusions.csv",
+)
+ALL_FILES = (*GOLDEN_FILES, "results.xlsx", "report.html", "audit.json")
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _copy_example(tmp_path: Path) -> Path:
+    target = tmp_path / "event"
+    shutil.copytree(example_event_path(), target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    code, stdout, _ = _run("demo", "--out", str(out))
+    assert code == 0, stdout
+    return out
+
+
+def test_demo_writes_every_file(demo_out: Path) -> None:
+    assert sorted(p.name for p in demo_out.iterdir()) == sorted(ALL_FILES)
+
+
+@pytest.mark.parametrize("name", GOLDEN_FILES)
+def test_example_outputs_match_golden(demo_out: Path, name: str) -> None:
+    """Golden outputs; on a mismatch the new file is written beside as ``NAME.new``.
+
+    After checking a change is intended, refresh with ``PITCH_JURY_UPDATE_GOLDEN=1``.
+    """
+    produced = (demo_out / name).read_bytes()
+    golden = GOLDEN / name
+    golden.parent.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("PITCH_JURY_UPDATE_GOLDEN"):
+        golden.write_bytes(produced)
+    if not golden.exists() or golden.read_bytes() != produced:
+        golden.with_name(name + ".new").write_bytes(produced)
+        pytest.fail(f"{name} differs from {golden}; see {golden.name}.new")
+
+
+def test_rerun_is_byte_identical_except_timings(demo_out: Path, tmp_path: Path) -> None:
+    code, _, _ = _run("demo", "--out", str(tmp_path / "again"), "--quiet")
+    assert code == 0
+    for name in ALL_FILES:
+        first, second = (demo_out / name).read_bytes(), (tmp_path / "again" / name).read_bytes()
+        if name == "audit.json":
+            a, b = json.loads(first), json.loads(second)
+            a.pop("timings"), b.pop("timings")
+            assert a == b
+        else:
+            assert first == second, name
+
+
+def test_solvers_give_the_same_delegation(demo_out: Path, tmp_path: Path) -> None:
+    code, _, _ = _run("demo", "--out", str(tmp_path / "cbc"), "--solver", "cbc", "--quiet")
+    assert code == 0
+    assert (tmp_path / "cbc" / "selection.csv").read_bytes() == (
+        demo_out / "selection.csv"
+    ).read_bytes()
+
+
+def test_audit_records_inputs_config_and_versions(demo_out: Path) -> None:
+    audit = json.loads((demo_out / "audit.json").read_text(encoding="utf-8"))
+    assert set(audit["inputs"]) == {"config", "candidates", "scores", "jurors"}
+    assert all(len(v["sha256"]) == 64 for v in audit["inputs"].values())
+    assert audit["config"]["selection"]["seed"] == audit["seed"] == 2019
+    assert audit["status"] == "optimal" and audit["n_optimal"] >= 1
+    assert {"python", "pandas", "numpy", "pulp", "solver"} <= set(audit["versions"])
+
+
+def test_run_on_an_event_folder_and_explain(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    code, out, _ = _run("run", str(event / "event.toml"), "--out", str(tmp_path / "out"))
+    assert code == 0, out
+    assert "Wrote 10 files" in out
+    with (tmp_path / "out" / "selection.csv").open(encoding="utf-8-sig") as handle:
+        chosen = list(csv.DictReader(handle))
+    code, text, _ = _run("explain", str(event), chosen[0]["candidate_id"])
+    assert code == 0 and "selected" in text and chosen[0]["name"] in text
+    code, _, err = _run("explain", str(event), "NOBODY")
+    assert code == 2 and "no candidate 'NOBODY'" in err
+
+
+def test_infeasible_rules_exit_3_and_still_write_the_explanation(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    toml = event / "event.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + '\n[[selection.constraints]]\nkind = "at_least"\nattribute = "gender"\nvalue = "F"\n'
+        'count = 3\nscope = "group"\nname = "three women per group"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, stdout, _ = _run("run", str(event), "--out", str(out), "--quiet")
+    assert code == 3
+    assert "three women per group" in stdout and "Traceback" not in stdout
+    for name in ("ranking.csv", "report.html", "audit.json"):
+        assert (out / name).exists()
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert audit["status"] == "infeasible" and audit["infeasibility"]["conflicts"]
+    with (out / "selection.csv").open(encoding="utf-8-sig") as handle:
+        assert list(csv.DictReader(handle)) == []
+
+
+def test_malformed_event_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    scores = event / "scores.csv"
+    lines = scores.read_text(encoding="utf-8").splitlines()
+    lines[4] = ",".join([*lines[4].split(",")[:3], "42"])
+    scores.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, _ = _run("run", str(event), "--out", str(out))
+    assert code == 1
+    assert "row 5" in stdout and "'42'" in stdout
+    assert not out.exists()
+
+
+def test_output_folder_with_the_inputs_is_refused(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    before = {p.name: p.read_bytes() for p in event.iterdir()}
+    code, stdout, _ = _run("run", str(event), "--out", str(event), "--quiet")
+    assert code == 5 and "never written next to the inputs" in stdout
+    assert {p.name: p.read_bytes() for p in event.iterdir()} == before
+
+
+def test_unwritable_output_exits_5(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code, stdout, _ = _run("demo", "--out", str(blocker / "out"), "--quiet")
+    assert code == 5 and "Cannot write" in stdout
