@@ -1014,6 +1014,9 @@ aggregate = "mean"
 # conflicts = ["university"]
 # Ridge penalty on juror offsets in the additive model. / Регуляризация модели.
 # ridge = 0.1
+# Only for method = "bayes": the hierarchical model's sampler (chains, draws, warm-up).
+# Только для method = "bayes": параметры байесовской модели.
+# bayes = { n_chains = 4, n_draws = 1000, n_warmup = 500 }
 
 [diagnostics]
 # Check whether jurors favour candidates who share these attributes.

@@ -67,7 +67,9 @@ __all__ = [
     "DEVIATION",
     "EFFECT",
     "ELIGIBLE",
+    "ESS_BULK",
     "EXCLUSION_COLUMNS",
+    "EXPECTED_RANK",
     "FLAG",
     "GAIN",
     "GROUP",
@@ -86,6 +88,8 @@ __all__ = [
     "MEAN_SHARED",
     "MERIT",
     "MERIT_COLUMNS",
+    "MERIT_MEAN",
+    "MERIT_SD",
     "MERIT_SE",
     "NAME",
     "NORMALISED",
@@ -101,12 +105,21 @@ __all__ = [
     "OFFSET_COLUMNS",
     "OFFSET_SE",
     "OUTLIER_COLUMNS",
+    "PARAMETER",
     "PENALTY",
+    "POSTERIOR_COLUMNS",
     "PRICE_OF_FAIRNESS",
     "PRIORITY",
+    "PROBABILITY",
     "PROJECT",
     "P_VALUE",
+    "RANK",
+    "RANKOGRAM_COLUMNS",
+    "RANK_HI50",
+    "RANK_HI90",
     "RANK_IN_GROUP",
+    "RANK_LO50",
+    "RANK_LO90",
     "RAW_MEAN",
     "REASON",
     "RELIABILITY_COLUMNS",
@@ -116,6 +129,8 @@ __all__ = [
     "RESERVE_RANK",
     "RESIDUAL_MS",
     "RESIDUAL_RATIO",
+    "RHAT",
+    "RHAT_COLUMNS",
     "RULE",
     "RULE_KIND",
     "SATISFIED",
@@ -127,6 +142,7 @@ __all__ = [
     "SOURCE_ROW",
     "SPREAD",
     "STATUS",
+    "SUCRA",
     "TARGET_ID",
     "TARGET_IDS",
     "VALUE",
@@ -418,3 +434,65 @@ PRICE_OF_FAIRNESS = "price_of_fairness"
 OBJECTIVE_WITH = "objective_with"
 OBJECTIVE_WITHOUT = "objective_without"
 COST = "cost"
+
+# Bayesian ranking (see scoring.bayes and scoring.bayes_rank)
+MERIT_MEAN = "merit_mean"
+"""Posterior mean of merit."""
+MERIT_SD = "merit_sd"
+"""Posterior standard deviation of merit."""
+EXPECTED_RANK = "expected_rank"
+"""Posterior mean of the rank within the group (1 = best)."""
+RANK_LO50 = "rank_lo50"
+RANK_HI50 = "rank_hi50"
+"""Bounds of the 50% credible interval of the rank (25% and 75% quantiles)."""
+RANK_LO90 = "rank_lo90"
+RANK_HI90 = "rank_hi90"
+"""Bounds of the 90% credible interval of the rank (5% and 95% quantiles)."""
+SUCRA = "sucra"
+"""Surface under the cumulative ranking curve: (n - expected_rank) / (n - 1)."""
+RANK = "rank"
+PROBABILITY = "probability"
+PARAMETER = "parameter"
+"""A sampled quantity, e.g. ``merit[AF-01]`` or ``sigma[pitch]``."""
+RHAT = "rhat"
+"""Rank-normalised split R-hat (Vehtari et al. 2021)."""
+ESS_BULK = "ess_bulk"
+"""Bulk effective sample size."""
+
+POSTERIOR_COLUMNS: tuple[str, ...] = (
+    CANDIDATE_ID,
+    GROUP,
+    MERIT_MEAN,
+    MERIT_SD,
+    EXPECTED_RANK,
+    RANK_LO50,
+    RANK_HI50,
+    RANK_LO90,
+    RANK_HI90,
+    SUCRA,
+)
+"""Columns of the posterior rank summaries (see :func:`scoring.bayes_rank.rank_summaries`)."""
+
+RANKOGRAM_COLUMNS: tuple[str, ...] = (CANDIDATE_ID, RANK, PROBABILITY)
+"""Columns of the rankogram: the probability of each rank per candidate."""
+
+RHAT_COLUMNS: tuple[str, ...] = (PARAMETER, RHAT, ESS_BULK)
+"""Columns of the sampler's convergence diagnostics (see :mod:`scoring.bayes`)."""
+
+COLUMN_DTYPES.update(
+    {
+        MERIT_MEAN: "float64",
+        MERIT_SD: "float64",
+        EXPECTED_RANK: "float64",
+        RANK_LO50: "Int64",
+        RANK_HI50: "Int64",
+        RANK_LO90: "Int64",
+        RANK_HI90: "Int64",
+        SUCRA: "float64",
+        RANK: "int64",
+        PROBABILITY: "float64",
+        PARAMETER: "str",
+        RHAT: "float64",
+        ESS_BULK: "float64",
+    }
+)

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "BayesConfig",
     "ConstraintSpec",
     "CriterionConfig",
     "DiagnosticsConfig",
@@ -37,7 +38,9 @@ __all__ = [
 
 DEFAULT_NOT_SCORED: tuple[str, ...] = ("н/я", "N/A", "-")
 
-ScoringMethod = Literal["raw", "zscore", "minmax", "rank", "robust", "additive", "additive_scale"]
+ScoringMethod = Literal[
+    "raw", "zscore", "minmax", "rank", "robust", "additive", "additive_scale", "bayes"
+]
 AggregateMethod = Literal["mean", "median", "trimmed"]
 ConstraintKind = Literal[
     "at_least", "at_most", "max_per", "distinct", "require", "exclude", "min_merit"
@@ -104,6 +107,25 @@ class CriterionConfig(_Frozen):
         return self
 
 
+class BayesConfig(_Frozen):
+    """``[scoring.bayes]``: the sampler of ``method = "bayes"`` (see :mod:`scoring.bayes`)."""
+
+    n_chains: int = Field(default=4, ge=1, le=64, description="Independent Markov chains.")
+    n_draws: int = Field(default=1000, ge=10, description="Draws kept per chain.")
+    n_warmup: int = Field(default=500, ge=0, description="Draws discarded first per chain.")
+    seed: int | None = Field(
+        default=None, ge=0, description="Sampler seed; unset: [selection] seed is used."
+    )
+    panel: str | None = Field(
+        default=None,
+        description="Juror attribute naming each juror's panel (room); when set, the model "
+        "adds a panel effect.",
+    )
+    max_rhat: float = Field(
+        default=1.01, gt=1, description="Warn when a quantity's R-hat exceeds this."
+    )
+
+
 class ScoringConfig(_Frozen):
     """``[scoring]``: how marks are normalised, calibrated and aggregated."""
 
@@ -126,6 +148,9 @@ class ScoringConfig(_Frozen):
         ge=0,
         description="Ridge penalty on juror offsets in the additive model, "
         "in units of one mark's weight.",
+    )
+    bayes: BayesConfig = Field(
+        default_factory=BayesConfig, description="Sampler settings of method 'bayes'."
     )
 
 

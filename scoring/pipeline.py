@@ -38,13 +38,14 @@ import pandas as pd
 from scoring import columns as col
 from scoring.affinity import affinity_audit
 from scoring.aggregate import MarkIndex, candidate_merit, empty_frame, index_marks, panel_scores
+from scoring.bayes import BayesScores, bayes_scores
 from scoring.calibrate import (
     CALIBRATE_METHODS,
     CalibrationResult,
     calibrate_scores,
     design_components,
 )
-from scoring.config import ScoringMethod
+from scoring.config import ScoringConfig, ScoringMethod
 from scoring.conflicts import exclude_conflicts
 from scoring.diagnostics import juror_table, outlier_marks
 from scoring.errors import Issue, issues_frame, sort_issues
@@ -70,6 +71,7 @@ ISSUE_CODES: dict[str, str] = {
     "aggregate.below_min_jurors": "Targets marked by fewer than [scoring] min_jurors jurors.",
     "aggregate.untrimmed": "Panels too small to trim; their plain mean is used.",
     "merit.missing_score": "Candidates without a panel score on a weighted criterion: no merit.",
+    "bayes.rhat": "The Bayesian sampler's chains disagree (R-hat above [scoring.bayes] max_rhat).",
     "affinity.attribute_missing": "An affinity attribute is missing on jurors or candidates.",
 }
 """Every warning code scoring can produce, with its meaning."""
@@ -120,6 +122,16 @@ class ScoringResult:
     issues
         Warnings from every step, ordered by :func:`scoring.errors.sort_issues`; the codes
         are listed in :data:`ISSUE_CODES`.
+    posterior
+        Method ``bayes`` only (else ``None``): posterior merit and rank summaries per
+        candidate (:data:`scoring.columns.POSTERIOR_COLUMNS`, see
+        :func:`scoring.bayes_rank.rank_summaries`), sorted by ``candidate_id``.
+    rankogram
+        Method ``bayes`` only: ``P(rank = r)`` per candidate
+        (:data:`scoring.columns.RANKOGRAM_COLUMNS`).
+    rhat
+        Method ``bayes`` only: R-hat and bulk effective sample size of each candidate's
+        merit and each sampled standard deviation (:data:`scoring.columns.RHAT_COLUMNS`).
     """
 
     method: str
@@ -135,6 +147,9 @@ class ScoringResult:
     reliability: pd.DataFrame
     affinity: pd.DataFrame
     issues: tuple[Issue, ...]
+    posterior: pd.DataFrame | None = None
+    rankogram: pd.DataFrame | None = None
+    rhat: pd.DataFrame | None = None
 
     @property
     def issues_frame(self) -> pd.DataFrame:
@@ -148,7 +163,9 @@ def score_event(
     """Turn an event's marks into panel scores, merit and diagnostics.
 
     Steps: exclude conflicts of interest (:mod:`scoring.conflicts`); normalise
-    (:mod:`scoring.normalise`) or calibrate (:mod:`scoring.calibrate`) the kept marks;
+    (:mod:`scoring.normalise`) or calibrate (:mod:`scoring.calibrate`) the kept marks, or,
+    for method ``bayes``, sample the hierarchical model (:mod:`scoring.bayes`), whose
+    posterior means and SDs become the panel scores, merit and ``merit_se``;
     aggregate each panel (:mod:`scoring.aggregate`); weight the criteria into merit;
     diagnose jurors, outliers, reliability and affinity (:mod:`scoring.diagnostics`,
     :mod:`scoring.reliability`, :mod:`scoring.affinity`). Diagnostics look at the raw
@@ -211,7 +228,26 @@ def score_event(
     kept = conflicts.index
     issues: list[Issue] = [*conflicts.issues]
     fit: CalibrationResult | None = None
-    if chosen in CALIBRATE_METHODS:
+    bayes: BayesScores | None = None
+    if chosen == "bayes":
+        # The additive fit gives the connectivity report (and its warnings) and the juror
+        # diagnostics; the marks and panel scores come from the posterior.
+        fit = calibrate_scores(
+            kept, method="additive", ridge=scoring.ridge, candidates=event.candidates
+        )
+        bayes = bayes_scores(
+            kept,
+            event.candidates,
+            criteria=config.criteria,
+            weights=config.weights(),
+            jurors=event.jurors,
+            settings=scoring.bayes,
+            seed=config.selection.seed,
+        )
+        adjusted, model_df, offsets = bayes.index, {}, empty_frame(col.OFFSET_COLUMNS)
+        issues.extend(i for i in fit.issues if i.code == "calibrate.disconnected")
+        issues.extend(bayes.issues)
+    elif chosen in CALIBRATE_METHODS:
         fit = calibrate_scores(
             kept, method=chosen, ridge=scoring.ridge, candidates=event.candidates
         )
@@ -232,9 +268,11 @@ def score_event(
         min_jurors=scoring.min_jurors,
         model_df=model_df,
     )
+    panel_frame = panel.frame if bayes is None else _posterior_panel(panel.frame, bayes, scoring)
     merit = candidate_merit(
-        panel.frame, event.candidates, criteria=config.criteria, weights=config.weights()
+        panel_frame, event.candidates, criteria=config.criteria, weights=config.weights()
     )
+    merit_frame = merit.frame if bayes is None else _posterior_merit(merit.frame, bayes)
     issues.extend([*panel.issues, *merit.issues])
     diagnosed = _diagnose(event, kept, fit, diagnostics)
     issues.extend(diagnosed.issues)
@@ -243,8 +281,8 @@ def score_event(
         ridge=scoring.ridge,
         scores=adjusted.marks,
         exclusions=conflicts.exclusions,
-        criterion_scores=panel.frame,
-        merit=merit.frame,
+        criterion_scores=panel_frame,
+        merit=merit_frame,
         offsets=offsets,
         components=diagnosed.components,
         jurors=diagnosed.jurors,
@@ -252,6 +290,33 @@ def score_event(
         reliability=diagnosed.reliability,
         affinity=diagnosed.affinity,
         issues=tuple(sort_issues(issues)),
+        posterior=None if bayes is None else bayes.posterior,
+        rankogram=None if bayes is None else bayes.rankogram,
+        rhat=None if bayes is None else bayes.rhat,
+    )
+
+
+def _posterior_panel(
+    frame: pd.DataFrame, bayes: BayesScores, scoring: ScoringConfig
+) -> pd.DataFrame:
+    """Panel scores of method ``bayes``: posterior mean and SD of each target's score."""
+    keys = [col.TARGET_ID, col.CRITERION]
+    posterior = frame[keys].merge(bayes.panel, on=keys, how="left")
+    score = posterior[col.SCORE].to_numpy(dtype="float64")
+    if scoring.decimals is not None:
+        score = score.round(scoring.decimals)
+    return frame.assign(**{col.SCORE: score, col.SCORE_SE: posterior[col.SCORE_SE].to_numpy()})
+
+
+def _posterior_merit(frame: pd.DataFrame, bayes: BayesScores) -> pd.DataFrame:
+    """Merit of method ``bayes``: posterior mean and SD of the merit draws."""
+    posterior = bayes.posterior.set_index(col.CANDIDATE_ID)
+    ids = frame[col.CANDIDATE_ID]
+    return frame.assign(
+        **{
+            col.MERIT: posterior[col.MERIT_MEAN].reindex(ids).to_numpy(),
+            col.MERIT_SE: posterior[col.MERIT_SD].reindex(ids).to_numpy(),
+        }
     )
 
 

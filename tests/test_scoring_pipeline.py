@@ -192,7 +192,7 @@ def test_every_method_runs_and_is_reported(method: str) -> None:
 
 def test_scoring_methods_match_the_config() -> None:
     assert set(SCORING_METHODS) == set(typing.get_args(ScoringMethod))
-    assert set(SCORING_METHODS) == set(NORMALISE_METHODS) | set(CALIBRATE_METHODS)
+    assert set(SCORING_METHODS) == set(NORMALISE_METHODS) | set(CALIBRATE_METHODS) | {"bayes"}
 
 
 def test_unknown_method_raises() -> None:
@@ -301,8 +301,12 @@ def test_every_issue_code_in_the_source_is_registered() -> None:
         "reliability",
         "affinity",
         "pipeline",
+        "bayes",
+        "bayes_rank",
     ]
-    pattern = re.compile(r'"((?:conflicts|normalise|calibrate|aggregate|merit|affinity)\.[a-z_]+)"')
+    pattern = re.compile(
+        r'"((?:conflicts|normalise|calibrate|aggregate|merit|affinity|bayes)\.[a-z_]+)"'
+    )
     used = set()
     for name in modules:
         used |= set(pattern.findall((package / f"{name}.py").read_text(encoding="utf-8")))
