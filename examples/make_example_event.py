@@ -1025,6 +1025,15 @@ affinity = ["country"]
 # Flag a mark this many scale points away from the rest of the panel. / Выбросы.
 # outlier_threshold = 2.5
 
+# [stability]
+# How stable is the delegation if the jury had been slightly different? Rerun with
+# each panel's jurors resampled (bootstrap) and without each juror in turn.
+# Устойчивость отбора: повторный расчёт при случайной замене членов жюри.
+# resamples = 1000
+# leave_one_out = true
+# core = 0.9
+# seed = 2019
+
 [selection]
 # Representatives per group. / Сколько представителей от группы.
 per_group = 3
@@ -1038,6 +1047,10 @@ seed = 2019
 # time_limit = 60.0
 # Most tied optimal delegations to list. / Сколько равноценных вариантов показать.
 # max_ties = 20
+# "grey-zone": seats not settled by the 50% rank intervals are drawn by seeded lot
+# among the candidates around the cut-off, under every rule.
+# «grey-zone»: места в «серой зоне» у границы отбора разыгрываются жребием.
+# lottery = "none"
 
 # Rules / Правила отбора. One [[selection.constraints]] table per rule; its keys:
 #   kind       "at_least" / "at_most": a `count` (or a `share` of the seats) of

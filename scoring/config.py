@@ -33,6 +33,7 @@ __all__ = [
     "EventSection",
     "ScoringConfig",
     "SelectionConfig",
+    "StabilityConfig",
     "config_json_schema",
 ]
 
@@ -216,6 +217,34 @@ class SelectionConfig(_Frozen):
         default=20, ge=1, description="Cap on enumerated tied optimal delegations."
     )
     constraints: tuple[ConstraintSpec, ...] = ()
+    lottery: Literal["none", "grey-zone"] = Field(
+        default="none",
+        description="'grey-zone': per group, seats not settled by the 50% rank intervals are "
+        "drawn by seeded lot among the candidates whose interval crosses the cut-off, under "
+        "every rule.",
+    )
+
+
+class StabilityConfig(_Frozen):
+    """``[stability]``: how stable the delegation is when the jury is resampled."""
+
+    resamples: int = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        description="Bootstrap resamples of each panel's jurors (0: no stability analysis).",
+    )
+    leave_one_out: bool = Field(default=False, description="Also rerun once without each juror.")
+    core: float = Field(
+        default=0.9,
+        gt=0.5,
+        le=1.0,
+        description="Selection frequency at or above which a representative is in the "
+        "stable core (and at or below 1 - core a candidate is stably out).",
+    )
+    seed: int | None = Field(
+        default=None, ge=0, description="Seed of the resampling (default: [selection] seed)."
+    )
 
 
 class EventConfig(_Frozen):
@@ -226,6 +255,7 @@ class EventConfig(_Frozen):
     scoring: ScoringConfig = ScoringConfig()
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     selection: SelectionConfig = SelectionConfig()
+    stability: StabilityConfig = StabilityConfig()
 
     def criterion(self, name: str) -> CriterionConfig:
         """Return the criterion called ``name``.
@@ -268,7 +298,7 @@ def config_json_schema() -> str:
     --------
     >>> import json
     >>> sorted(json.loads(config_json_schema())["properties"])
-    ['criteria', 'diagnostics', 'event', 'scoring', 'selection']
+    ['criteria', 'diagnostics', 'event', 'scoring', 'selection', 'stability']
     """
     schema = EventConfig.model_json_schema()
     schema["title"] = "pitch-jury event.toml"
