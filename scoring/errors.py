@@ -138,7 +138,7 @@ def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> issues_frame([Issue("error", "id.unknown", "Unknown juror.", row=4)]).columns.tolist()
+    >>> issues_frame([Issue("error", "id.unknown_juror", "Unknown juror.", row=4)]).columns.tolist()
     ['severity', 'code', 'file', 'sheet', 'row', 'column', 'value', 'message']
     """
     records = [asdict(i) for i in sort_issues(issues)]

@@ -32,7 +32,13 @@ from selection.select import SelectionResult, select
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["RANKING_FILE_COLUMNS", "SELECTION_FILE_COLUMNS", "RunResult", "run_event"]
+__all__ = [
+    "POSTERIOR_RANK_COLUMNS",
+    "RANKING_FILE_COLUMNS",
+    "SELECTION_FILE_COLUMNS",
+    "RunResult",
+    "run_event",
+]
 
 SELECTION_FILE_COLUMNS: tuple[str, ...] = (
     col.GROUP,
@@ -57,6 +63,16 @@ RANKING_FILE_COLUMNS: tuple[str, ...] = (
     col.MARGIN,
 )
 """Leading columns of ``ranking.csv``; reserve and counterfactual columns follow."""
+
+POSTERIOR_RANK_COLUMNS: tuple[str, ...] = (
+    col.EXPECTED_RANK,
+    col.RANK_LO50,
+    col.RANK_HI50,
+    col.RANK_LO90,
+    col.RANK_HI90,
+    col.SUCRA,
+)
+"""Columns ``ranking.csv`` gains from the Bayesian model."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,10 +115,21 @@ class RunResult:
 
     @property
     def ranking(self) -> pd.DataFrame:
-        """Every candidate with status, reason, binding rules and margin (``ranking.csv``)."""
+        """Every candidate with status, reason, binding rules and margin (``ranking.csv``).
+
+        With ``[scoring] method = "bayes"`` the posterior rank summaries follow:
+        ``expected_rank, rank_lo50, rank_hi50, rank_lo90, rank_hi90, sucra``.
+        """
         frame = self.selection.ranking
         lead = list(RANKING_FILE_COLUMNS)
-        return frame[lead + [c for c in frame.columns if c not in lead]]
+        frame = frame[lead + [c for c in frame.columns if c not in lead]]
+        posterior = self.scoring.posterior
+        if posterior is not None:
+            extra = [c for c in POSTERIOR_RANK_COLUMNS if c in posterior.columns]
+            frame = frame.merge(
+                posterior[[col.CANDIDATE_ID, *extra]], on=col.CANDIDATE_ID, how="left"
+            )
+        return frame
 
     @property
     def criterion_scores(self) -> pd.DataFrame:

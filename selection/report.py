@@ -203,6 +203,18 @@ def build_report(result: RunResult, *, audit: dict[str, Any] | None = None) -> R
         )
         for group in event.groups
     )
+    posterior = result.scoring.posterior
+    if posterior is not None:
+        from selection.plots_bayes import rank_interval_figure
+
+        charts = charts + tuple(
+            (
+                f"Rank in {group}: expected rank with 50% (thick) and 90% (thin) credible "
+                "intervals; dashed line: the cut-off. Intervals crossing it are the grey zone.",
+                figure_svg(rank_interval_figure(posterior, group, event.seats(group))),
+            )
+            for group in event.groups
+        )
     columns = [c for c in ranking.columns if c != col.GROUP][:11]
     tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
     sections.append(Section("Groups", tables=tables, charts=charts))

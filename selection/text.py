@@ -12,11 +12,12 @@ from scoring.errors import Issue, sort_issues
 from scoring.event import Event
 from scoring.pipeline import ISSUE_CODES as SCORING_CODES
 from scoring.validate import ISSUE_CODES as VALIDATION_CODES
+from selection.verify import ISSUE_CODES as SELECTION_CODES
 
 __all__ = ["Style", "format_event_summary", "format_issues"]
 
 _MAX_PER_CODE = 25
-_MEANINGS = {**VALIDATION_CODES, **SCORING_CODES}
+_MEANINGS = {**VALIDATION_CODES, **SCORING_CODES, **SELECTION_CODES}
 
 
 class Style:

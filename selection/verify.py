@@ -44,6 +44,7 @@ from selection.model import SLACK_LO, BoolArray, IntArray, Model, Pool
 from selection.solve import SolveResult, SolveStatus
 
 __all__ = [
+    "ISSUE_CODES",
     "RELAXATION_COLUMNS",
     "Selection",
     "VerificationError",
@@ -57,6 +58,21 @@ __all__ = [
     "verify",
     "violations_frame",
 ]
+
+ISSUE_CODES: dict[str, str] = {
+    "selection.invalid_rule": "A rule in [[selection.constraints]] cannot be used as written.",
+    "selection.too_few_eligible": "A group has fewer eligible candidates than seats.",
+    "selection.min_unavailable": "A minimum asks for more candidates than the group has.",
+    "selection.min_exceeds_seats": "A minimum asks for more representatives than seats.",
+    "selection.capacity": "Maximum rules leave fewer places than seats.",
+    "selection.quota_sum": "Minimum rules add up to more than the seats.",
+    "selection.quota_conflict": "A minimum and a maximum on the same value contradict.",
+    "selection.require_unselectable": "A required candidate cannot be selected.",
+    "selection.require_excluded": "A candidate is both required and excluded.",
+    "selection.never_selectable": "Candidates who can never be selected (ineligible, no merit).",
+    "selection.unknown_group": "A rule or seat override names a group with no candidates.",
+}
+"""Every issue code the selection's checks can report, with its meaning."""
 
 RELAXATION_COLUMNS: tuple[str, ...] = (
     col.RULE,

@@ -157,3 +157,19 @@ def test_unwritable_output_exits_5(tmp_path: Path) -> None:
     blocker.write_text("not a folder", encoding="utf-8")
     code, stdout, _ = _run("demo", "--out", str(blocker / "out"), "--quiet")
     assert code == 5 and "Cannot write" in stdout
+
+
+@pytest.mark.slow
+def test_bayes_method_adds_rank_intervals(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    toml = event / "event.toml"
+    text = toml.read_text(encoding="utf-8").replace('method = "additive"', 'method = "bayes"')
+    toml.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, _ = _run("run", str(event), "--out", str(out), "--quiet")
+    assert code == 0, stdout
+    with (out / "ranking.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    for column in ("expected_rank", "rank_lo50", "rank_hi50", "rank_lo90", "rank_hi90", "sucra"):
+        assert column in rows[0]
+    assert "Rank in Africa" in (out / "report.html").read_text(encoding="utf-8")

@@ -1,0 +1,25 @@
+"""Every issue code anywhere in the source has a registered meaning (shown by the CLI)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from scoring.pipeline import ISSUE_CODES as SCORING_CODES
+from scoring.validate import ISSUE_CODES as VALIDATION_CODES
+from selection.verify import ISSUE_CODES as SELECTION_CODES
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIXES = sorted(
+    {code.split(".")[0] for code in (*VALIDATION_CODES, *SCORING_CODES, *SELECTION_CODES)}
+)
+
+
+def test_every_code_in_the_source_is_registered() -> None:
+    pattern = re.compile(r'"((?:' + "|".join(PREFIXES) + r')\.[a-z_]+)"')
+    registered = {*VALIDATION_CODES, *SCORING_CODES, *SELECTION_CODES}
+    used: set[str] = set()
+    for path in [*(ROOT / "scoring").glob("*.py"), *(ROOT / "selection").glob("*.py")]:
+        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    column_paths = {"selection.per_group", "selection.seats", "criteria.weight", "criteria.name"}
+    assert used - registered - column_paths == set()
