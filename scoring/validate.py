@@ -310,13 +310,21 @@ def _empty_conflicts() -> pd.DataFrame:
 
 
 def _near_duplicates(
-    values: Iterable[str], *, what: str, file: str, column: str, report: Callable[[Issue], None]
+    values: np.ndarray, *, what: str, file: str, column: str, report: Callable[[Issue], None]
 ) -> None:
+    """Warn about distinct values that share a :func:`near_duplicate_key`."""
+    series = pd.Series(values, dtype=object)
+    ascii_only = series.map(str.isascii).to_numpy(dtype=bool)
+    keys = np.empty(len(series), dtype=object)
+    # vectorised key for plain ASCII text; the full Unicode key for the rest
+    keys[ascii_only] = (
+        series[ascii_only].str.lower().str.replace(r"[^0-9a-z]+", "", regex=True).to_numpy()
+    )
+    keys[~ascii_only] = [near_duplicate_key(v) for v in series[~ascii_only]]
+    shared = pd.Series(keys).duplicated(keep=False).to_numpy() & (keys != "")
     by_key: dict[str, set[str]] = defaultdict(set)
-    for value in values:
-        key = near_duplicate_key(value)
-        if key:
-            by_key[key].add(value)
+    for key, value in zip(keys[shared], series.to_numpy()[shared], strict=True):
+        by_key[key].add(value)
     for key in sorted(by_key):
         same = sorted(by_key[key])
         if len(same) > 1:
@@ -406,14 +414,14 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
     result["_row"] = rows
     _check_candidate_ids(result, sub, found)
     _near_duplicates(
-        list(result[col.CANDIDATE_ID].dropna().unique()),
+        result[col.CANDIDATE_ID].dropna().unique(),
         what="Candidate ids",
         file=sub.file,
         column=col.CANDIDATE_ID,
         report=found.add,
     )
     _near_duplicates(
-        list(result[col.NAME].dropna().unique()),
+        result[col.NAME].dropna().unique(),
         what="Names",
         file=sub.file,
         column=col.NAME,
@@ -461,7 +469,10 @@ def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) 
                 )
             )
     projects = present.dropna(subset=[col.PROJECT])
-    clash = sorted(set(projects[col.PROJECT]) & set(present[col.CANDIDATE_ID]))
+    clash = sorted(
+        set(projects[col.PROJECT].to_numpy(dtype=object))
+        & set(present[col.CANDIDATE_ID].to_numpy(dtype=object))
+    )
     for project in clash:
         found.add(
             Issue(
