@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -25,18 +23,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import write_large_event
+from benchmarks.ingest import best_time
 from scoring.ingest import load_event
 from scoring.pipeline import score_event
-
-
-def best_time(action: Callable[[], object], repeat: int) -> float:
-    """Return the best wall time of ``repeat`` runs of ``action``, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:

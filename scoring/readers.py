@@ -248,19 +248,9 @@ def _read_text(
     missing = [r for r in required if r not in keys]
     if missing:
         return None, [_missing_headers(name, None, missing, header)]
-    dup = sorted({k for k in keys if keys.count(k) > 1 and k})
-    if dup:
-        return None, [
-            Issue(
-                "error",
-                "columns.duplicate",
-                f"Column header(s) {', '.join(dup)} appear more than once. "
-                "Keep one column of each name.",
-                file=name,
-                row=1,
-                column=dup[0],
-            )
-        ]
+    duplicate = _duplicate_headers(keys, name, None, 1)
+    if duplicate is not None:
+        return None, [duplicate]
     decimal_comma = sep != ","
     dtypes: dict[str, Any] = {h: object for h, k in zip(header, keys, strict=True)}
     for h, k in zip(header, keys, strict=True):
@@ -356,6 +346,22 @@ def _diagnose_fields(text: str, sep: str, name: str) -> list[Issue]:
     return issues
 
 
+def _duplicate_headers(keys: Sequence[str], name: str, sheet: str | None, row: int) -> Issue | None:
+    duplicated = sorted({k for k in keys if k and keys.count(k) > 1})
+    if not duplicated:
+        return None
+    return Issue(
+        "error",
+        "columns.duplicate",
+        f"Column header(s) {', '.join(duplicated)} appear more than once. "
+        "Keep one column of each name.",
+        file=name,
+        sheet=sheet,
+        row=row,
+        column=duplicated[0],
+    )
+
+
 def _missing_headers(
     name: str, sheet: str | None, missing: Sequence[str], seen: Sequence[str]
 ) -> Issue:
@@ -440,20 +446,9 @@ def _sheet_table(
 ) -> tuple[RawTable | None, list[Issue]]:
     issues: list[Issue] = []
     used = [i for i, k in enumerate(keys) if k]
-    dup = sorted({keys[i] for i in used if keys.count(keys[i]) > 1})
-    if dup:
-        return None, [
-            Issue(
-                "error",
-                "columns.duplicate",
-                f"Column header(s) {', '.join(dup)} appear more than once. "
-                "Keep one column of each name.",
-                file=name,
-                sheet=sheet,
-                row=header_index + 1,
-                column=dup[0],
-            )
-        ]
+    duplicate = _duplicate_headers(keys, name, sheet, header_index + 1)
+    if duplicate is not None:
+        return None, [duplicate]
     records: list[list[object]] = []
     row_numbers: list[int] = []
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 1):
