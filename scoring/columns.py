@@ -40,8 +40,10 @@ from __future__ import annotations
 __all__ = [
     "ACTUAL",
     "AFFINITY_COLUMNS",
+    "AFTER_STATUS",
     "ALPHA",
     "ATTRIBUTE",
+    "BEFORE_STATUS",
     "BELOW_MIN_JURORS",
     "BENT_BY",
     "BINDING",
@@ -51,6 +53,8 @@ __all__ = [
     "CF_IN",
     "CF_OUT",
     "CF_STATUS",
+    "CHANGE",
+    "CHANGED",
     "COLUMN_DTYPES",
     "COMPLETE",
     "COMPONENT",
@@ -65,6 +69,8 @@ __all__ = [
     "DESCRIPTION",
     "DETAIL",
     "DEVIATION",
+    "DIFF_COLUMNS",
+    "DRAWN",
     "EFFECT",
     "ELIGIBLE",
     "ESS_BULK",
@@ -76,27 +82,37 @@ __all__ = [
     "ICC_FORM",
     "ICC_K",
     "ISSUE_COLUMNS",
+    "JOINING",
     "JUROR_DIAGNOSTIC_COLUMNS",
     "JUROR_ID",
     "JUROR_IDS",
+    "LEAVING",
     "LEVEL",
     "LONG_SCORE_COLUMNS",
+    "LOO_COLUMNS",
     "LOO_MEAN",
+    "LOO_SELECTED",
     "LOTTERY",
+    "LOTTERY_KEY",
     "MARGIN",
     "MEAN_OTHER",
     "MEAN_SHARED",
     "MERIT",
+    "MERIT_AFTER",
+    "MERIT_BEFORE",
     "MERIT_COLUMNS",
     "MERIT_MEAN",
     "MERIT_SD",
     "MERIT_SE",
+    "METHOD",
     "NAME",
     "NORMALISED",
     "N_JURORS",
     "N_MARKS",
+    "N_METHODS_SELECTED",
     "N_OTHER",
     "N_OUTLIERS",
+    "N_SELECTED",
     "N_SHARED",
     "N_TARGETS",
     "OBJECTIVE_WITH",
@@ -125,6 +141,7 @@ __all__ = [
     "RELIABILITY_COLUMNS",
     "REPLACES",
     "REQUIRED",
+    "RESAMPLE",
     "RESERVE_ID",
     "RESERVE_RANK",
     "RESIDUAL_MS",
@@ -133,19 +150,27 @@ __all__ = [
     "RHAT_COLUMNS",
     "RULE",
     "RULE_KIND",
+    "RUN",
     "SATISFIED",
     "SCORE",
     "SCORE_SE",
+    "SELECTION_FREQUENCY",
+    "SENSITIVITY_CHANGE_COLUMNS",
     "SEVERITY",
     "SEVERITY_SE",
     "SOFT",
     "SOURCE_ROW",
     "SPREAD",
+    "STABILITY_COLUMNS",
     "STATUS",
+    "STATUS_IN_FULL_RUN",
     "SUCRA",
     "TARGET_ID",
     "TARGET_IDS",
     "VALUE",
+    "VERDICT",
+    "ZONE",
+    "ZONE_COLUMNS",
 ]
 
 # candidates
@@ -494,5 +519,124 @@ COLUMN_DTYPES.update(
         PARAMETER: "str",
         RHAT: "float64",
         ESS_BULK: "float64",
+    }
+)
+
+# grey-zone lottery (see selection.lottery)
+ZONE = "zone"
+"""Grey-zone lottery zone: ``in`` (50% rank interval within the seats), ``out`` (entirely
+beyond them) or ``grey`` (crossing the cut-off)."""
+LOTTERY_KEY = "lottery_key"
+"""Random priority key in [0, 1) of a grey-zone candidate (missing outside the grey zone)."""
+DRAWN = "drawn"
+"""Whether the candidate is a representative in the lottery delegation."""
+
+ZONE_COLUMNS: tuple[str, ...] = (
+    GROUP,
+    CANDIDATE_ID,
+    NAME,
+    RANK_LO50,
+    RANK_HI50,
+    ZONE,
+    LOTTERY_KEY,
+    DRAWN,
+)
+"""Columns of the grey-zone lottery's zones frame (see :mod:`selection.lottery`)."""
+
+# what-if and sensitivity (see selection.whatif)
+CHANGE = "change"
+"""``joined`` or ``left``: how a candidate's place in the delegation changed."""
+BEFORE_STATUS = "before_status"
+AFTER_STATUS = "after_status"
+"""A candidate's status before and after the change (see :data:`STATUS`)."""
+MERIT_BEFORE = "merit_before"
+MERIT_AFTER = "merit_after"
+"""A candidate's merit before and after the change."""
+METHOD = "method"
+"""A scoring method (see :data:`scoring.pipeline.SCORING_METHODS`)."""
+N_METHODS_SELECTED = "n_methods_selected"
+"""Under how many of the compared scoring methods the candidate is a representative."""
+
+DIFF_COLUMNS: tuple[str, ...] = (
+    GROUP,
+    CANDIDATE_ID,
+    NAME,
+    CHANGE,
+    BEFORE_STATUS,
+    AFTER_STATUS,
+    REASON,
+    MERIT_BEFORE,
+    MERIT_AFTER,
+)
+"""Columns of a what-if difference between two delegations (see :mod:`selection.whatif`)."""
+
+SENSITIVITY_CHANGE_COLUMNS: tuple[str, ...] = (METHOD, GROUP, CANDIDATE_ID, NAME, CHANGE)
+"""Columns of the sensitivity changes frame: who joins or leaves under each method."""
+
+COLUMN_DTYPES.update(
+    {
+        ZONE: "str",
+        LOTTERY_KEY: "float64",
+        DRAWN: "bool",
+        CHANGE: "str",
+        BEFORE_STATUS: "str",
+        AFTER_STATUS: "str",
+        MERIT_BEFORE: "float64",
+        MERIT_AFTER: "float64",
+        METHOD: "str",
+        N_METHODS_SELECTED: "int64",
+    }
+)
+
+# stability of the delegation (see selection.stability)
+SELECTION_FREQUENCY = "selection_frequency"
+"""Share of the feasible bootstrap resamples whose delegation includes the candidate."""
+N_SELECTED = "n_selected"
+"""Number of feasible bootstrap resamples whose delegation includes the candidate."""
+LOO_SELECTED = "loo_selected"
+"""Number of feasible leave-one-juror-out runs whose delegation includes the candidate."""
+STATUS_IN_FULL_RUN = "status_in_full_run"
+"""The candidate's status in the run on all marks (``selected``, ``not_selected``, ...)."""
+VERDICT = "verdict"
+"""``core`` (selected in at least ``core`` of the resamples), ``out`` (at most 1 - core)
+or ``swing`` (in between)."""
+RESAMPLE = "resample"
+"""Number of a resample (1, 2, ...) or, for leave-one-out runs, of the juror left out."""
+RUN = "run"
+"""Kind of stability run: ``bootstrap`` or ``leave_one_out``."""
+CHANGED = "changed"
+"""Whether a run's delegation differs from the full run's."""
+JOINING = "joining"
+"""Candidate ids in a run's delegation but not in the full run's (``; ``-joined)."""
+LEAVING = "leaving"
+"""Candidate ids in the full run's delegation but not in the run's (``; ``-joined)."""
+
+STABILITY_COLUMNS: tuple[str, ...] = (
+    GROUP,
+    CANDIDATE_ID,
+    NAME,
+    STATUS_IN_FULL_RUN,
+    N_SELECTED,
+    SELECTION_FREQUENCY,
+    LOO_SELECTED,
+    VERDICT,
+)
+"""Columns of the selection-frequency frame (see :func:`selection.stability.stability`)."""
+
+LOO_COLUMNS: tuple[str, ...] = (JUROR_ID, STATUS, CHANGED, JOINING, LEAVING)
+"""Columns of the leave-one-juror-out frame (see :func:`selection.stability.stability`)."""
+
+COLUMN_DTYPES.update(
+    {
+        SELECTION_FREQUENCY: "float64",
+        N_SELECTED: "int64",
+        LOO_SELECTED: "int64",
+        STATUS_IN_FULL_RUN: "str",
+        VERDICT: "str",
+        RESAMPLE: "int64",
+        RUN: "str",
+        CHANGED: "bool",
+        JOINING: "str",
+        LEAVING: "str",
     }
 )
