@@ -63,6 +63,13 @@ class _Console:
     def note(self, text: str) -> None:
         self.err.write(text + "\n")
 
+    def counter(self, done: int, total: int) -> None:
+        """Show ``done of total`` resamples on one terminal line."""
+        if self.show_progress:
+            end = "\n" if done >= total else ""
+            self.err.write(f"\rStability: {done} of {total} runs{end}")
+            self.err.flush()
+
     def progress(self, text: str) -> None:
         """Show a progress line on standard error, only on a terminal and unless quiet."""
         if self.show_progress:
@@ -187,7 +194,7 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
     console.progress(f"Reading and checking {event_path} ...")
     event = load_event(event_path)
     console.progress("Scoring and selecting ...")
-    result = run_event(event, seed=args.seed, solver=args.solver)
+    result = run_event(event, seed=args.seed, solver=args.solver, progress=console.counter)
     console.progress(f"Writing files to {out} ...")
     written = write_run(result, out)
     infeasible = result.selection.infeasibility is not None

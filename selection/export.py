@@ -2,7 +2,8 @@
 
 Files: ``selection.csv``, ``ranking.csv``, ``criterion_scores.csv``, ``jurors.csv``,
 ``reliability.csv``, ``affinity.csv`` (when an affinity audit is configured),
-``exclusions.csv`` (when conflicts excluded marks), ``results.xlsx`` (all of them, with a
+``exclusions.csv`` (when conflicts excluded marks), ``stability.csv`` (when
+``[stability]`` asks for resampling), ``results.xlsx`` (all of them, with a
 first sheet explaining them), ``report.html`` and ``audit.json``. An infeasible run writes
 ``selection.csv`` with its header only, so no earlier delegation is left behind.
 
@@ -34,6 +35,8 @@ FILE_DESCRIPTIONS: dict[str, str] = {
     "and Krippendorff's interval alpha.",
     "affinity": "Affinity audit: do jurors mark candidates who share their attribute higher?",
     "exclusions": "Marks excluded for conflicts of interest, with the reason.",
+    "stability": "Selection frequency of each candidate when each panel's jurors are "
+    "resampled, runs without each juror, and the verdict (core, swing, out).",
 }
 """What each output table holds (also the first sheet of ``results.xlsx``)."""
 
@@ -55,6 +58,8 @@ def output_frames(result: RunResult) -> dict[str, pd.DataFrame]:
         frames["affinity"] = result.affinity
     if len(result.exclusions):
         frames["exclusions"] = result.exclusions
+    if result.stability is not None:
+        frames["stability"] = result.stability.frequencies
     if result.selection.infeasibility is not None:
         frames["selection"] = result.delegation.iloc[0:0]
     return frames

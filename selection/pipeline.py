@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ from selection.select import SelectionResult, select
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from selection.stability import StabilityResult
 
 __all__ = [
     "POSTERIOR_RANK_COLUMNS",
@@ -87,6 +90,9 @@ class RunResult:
         Every scoring frame (:class:`scoring.pipeline.ScoringResult`).
     selection
         The delegation and its explanations (:class:`selection.select.SelectionResult`).
+    stability
+        Selection frequencies under juror resampling (:mod:`selection.stability`), when
+        ``[stability]`` asks for them.
     timings
         Seconds per step; the only part that differs between identical runs.
     """
@@ -94,6 +100,7 @@ class RunResult:
     event: Event
     scoring: ScoringResult
     selection: SelectionResult
+    stability: StabilityResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -117,12 +124,20 @@ class RunResult:
     def ranking(self) -> pd.DataFrame:
         """Every candidate with status, reason, binding rules and margin (``ranking.csv``).
 
-        With ``[scoring] method = "bayes"`` the posterior rank summaries follow:
+        With a ``[stability]`` analysis, ``selection_frequency, loo_selected, verdict``
+        follow; with ``[scoring] method = "bayes"`` the posterior rank summaries:
         ``expected_rank, rank_lo50, rank_hi50, rank_lo90, rank_hi90, sucra``.
         """
         frame = self.selection.ranking
         lead = list(RANKING_FILE_COLUMNS)
         frame = frame[lead + [c for c in frame.columns if c not in lead]]
+        if self.stability is not None:
+            found = self.stability.frequencies
+            frame = frame.merge(
+                found[[col.CANDIDATE_ID, col.SELECTION_FREQUENCY, col.LOO_SELECTED, col.VERDICT]],
+                on=col.CANDIDATE_ID,
+                how="left",
+            )
         posterior = self.scoring.posterior
         if posterior is not None:
             extra = [c for c in POSTERIOR_RANK_COLUMNS if c in posterior.columns]
@@ -209,8 +224,9 @@ def run_event(
     solver: str | None = None,
     time_limit: float | None = None,
     method: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    """Score ``event`` and select its delegation.
+    """Score ``event``, select its delegation and, when configured, test its stability.
 
     Parameters
     ----------
@@ -221,6 +237,8 @@ def run_event(
         Override ``[selection]`` settings.
     method
         Override ``[scoring] method``.
+    progress
+        Called as ``progress(done, total)`` during the stability analysis.
 
     Returns
     -------
@@ -248,4 +266,13 @@ def run_event(
     )
     done = time.perf_counter()
     timings = {"scoring": scored_at - start, "selection": done - scored_at}
-    return RunResult(event=event, scoring=scored, selection=selected, timings=timings)
+    stable = None
+    wanted = event.config.stability
+    if (wanted.resamples or wanted.leave_one_out) and selected.infeasibility is None:
+        from selection.stability import stability
+
+        stable = stability(event, method=method, progress=progress, baseline=selected)
+        timings["stability"] = time.perf_counter() - done
+    return RunResult(
+        event=event, scoring=scored, selection=selected, stability=stable, timings=timings
+    )

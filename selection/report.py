@@ -218,6 +218,29 @@ def build_report(result: RunResult, *, audit: dict[str, Any] | None = None) -> R
     columns = [c for c in ranking.columns if c != col.GROUP][:11]
     tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
     sections.append(Section("Groups", tables=tables, charts=charts))
+    if result.stability is not None:
+        stable = result.stability
+        sections.append(
+            Section(
+                "Stability",
+                paragraphs=(
+                    f"Each panel's jurors resampled with replacement {stable.n_resamples} "
+                    f"times and each juror left out once ({stable.n_leave_one_out} runs); "
+                    f"seed {stable.seed}. 'core': selected in at least "
+                    f"{stable.core_threshold:.0%} of resamples; 'swing': in between; 'out': "
+                    f"selected in at most {1 - stable.core_threshold:.0%}.",
+                ),
+                tables=(
+                    (
+                        "Selection frequency",
+                        stable.frequencies[
+                            stable.frequencies[col.SELECTION_FREQUENCY].fillna(0) > 0
+                        ],
+                    ),
+                    ("Leave one juror out", stable.leave_one_out),
+                ),
+            )
+        )
     sections.append(
         Section(
             "Rules and the price of fairness",

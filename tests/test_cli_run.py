@@ -173,3 +173,23 @@ def test_bayes_method_adds_rank_intervals(tmp_path: Path) -> None:
     for column in ("expected_rank", "rank_lo50", "rank_hi50", "rank_lo90", "rank_hi90", "sucra"):
         assert column in rows[0]
     assert "Rank in Africa" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_stability_analysis_adds_frequencies(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    toml = event / "event.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + "\n[stability]\nresamples = 200\nleave_one_out = true\nseed = 7\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, stdout, _ = _run("run", str(event), "--out", str(out), "--quiet")
+    assert code == 0, stdout
+    with (out / "ranking.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    selected = [r for r in rows if r["status"] == "selected"]
+    assert all(float(r["selection_frequency"]) > 0 for r in selected)
+    assert {r["verdict"] for r in rows} <= {"core", "swing", "out", ""}
+    assert (out / "stability.csv").exists()
+    assert "Leave one juror out" in (out / "report.html").read_text(encoding="utf-8")
