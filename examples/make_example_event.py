@@ -73,6 +73,7 @@ EXAMPLE_FILES: tuple[str, ...] = (
     "scores.csv",
     "scores.xlsx",
     "scores_ru.csv",
+    "what_if.toml",
 )
 """Files :func:`write_example_event` writes, sorted."""
 
@@ -690,6 +691,39 @@ share = 0.45
 scope = "all"
 """
 
+_EXAMPLE_WHAT_IF = """\
+# A what-if for the example event: what if the country rule were dropped, juror J8 (whose
+# marks favour Brazil) were left out and AF-01 could not travel?
+# Что если: без правила о странах, без оценок J8 и без AF-01?
+# Run it with:   pitch-jury run examples/event --what-if examples/event/what_if.toml
+# In Python:     run_what_if(event, load_what_if("examples/event/what_if.toml"))
+
+# Name shown in the report.
+name = "no country rule, without J8, AF-01 withdrawn"
+
+# Jurors whose marks are removed before scoring.
+exclude_jurors = ["J8"]
+
+# Candidates who cannot travel: they become ineligible.
+withdraw = ["AF-01"]
+
+# Rules removed, by their name in event.toml.
+remove_rules = ["two per country"]
+
+# Rules can also be added, with the keys of [[selection.constraints]]:
+# [[add_rules]]
+# name = "a Brazilian in the delegation"
+# kind = "at_least"
+# attribute = "country"
+# value = "BRA"
+# count = 1
+# scope = "all"
+
+# And [selection] settings replaced (per_group, seats, seed):
+# [selection]
+# seed = 7
+"""
+
 _EXAMPLE_README = """\
 # Example event: IKSW 2019 pitch session
 
@@ -724,6 +758,9 @@ Try it:
 - `scores.xlsx`: the same marks. The first sheet, `Инструкция`, holds instructions in
   Russian and English; the second, `Оценки`, has two title rows and a blank row above the
   header (the header is on row 4); marks are stored as numbers.
+- `what_if.toml`: a what-if scenario for `pitch-jury run examples/event --what-if
+  examples/event/what_if.toml`: without the rule "two per country", without juror J8's
+  marks and with AF-01 withdrawn (see "What if" below).
 
 The three score files load to the identical table. Names are written in Latin with accents
 (Spanish, Portuguese, French, Vietnamese), Cyrillic (Kazakh, Kyrgyz, Mongolian, and the
@@ -792,6 +829,22 @@ most two per country and one per project in every group. pitch-jury, with the ad
 calibration of `event.toml`, reaches the same selection: within a group every candidate was
 heard by the same jurors (apart from the conflicts above), so their severities largely
 cancel.
+
+## What if
+
+`what_if.toml` drops the rule "two per country", leaves out juror J8's marks and withdraws
+AF-01 (`pitch-jury run examples/event --what-if examples/event/what_if.toml`). The
+delegation changes in two places:
+
+- **Africa**: AF-01 leaves (withdrawn) and his named reserve AF-02, of the same project P13,
+  takes the seat.
+- **Asia I**: without the country rule, AS1-09 (project P03, China) replaces AS1-12
+  (project P04, Mongolia), who was there only because the rule allowed no third Chinese
+  representative; Asia I is now AS1-01, AS1-05 and AS1-09, the best three from different
+  projects, as "Which rules bind" says.
+
+Leaving out J8 alone changes no representative: every merit moves a little (J8 heard
+everyone), but nobody crosses a group's cut-off. `tests/test_whatif.py` checks these claims.
 
 ## Byte stability
 
@@ -917,6 +970,7 @@ def write_example_event(out_dir: Path = EXAMPLE_DIR, *, seed: int = SEED) -> lis
         fixed_time=_FIXED_TIME.isoformat(sep=" "),
     )
     _write_text(out_dir / "README.md", readme)
+    _write_text(out_dir / "what_if.toml", _EXAMPLE_WHAT_IF)
     return sorted(out_dir / name for name in EXAMPLE_FILES)
 
 
