@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+import pandas as pd
+
 from scoring.config import config_json_schema
 from scoring.errors import (
     InvalidEventError,
@@ -110,6 +112,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("event", metavar="EVENT", help=event_help)
     _run_options(run, out_required=True)
+    run.add_argument(
+        "--what-if",
+        metavar="FILE",
+        help="a what-if TOML (changed rules, excluded jurors, withdrawn candidates): "
+        "writes the changed run and what_if.csv, the difference with reasons",
+    )
+    run.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also select under every scoring method and write sensitivity.csv",
+    )
 
     explain = commands.add_parser(
         "explain", help="say in plain words why a candidate was or was not selected"
@@ -194,12 +207,31 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
     console.progress(f"Reading and checking {event_path} ...")
     event = load_event(event_path)
     console.progress("Scoring and selecting ...")
-    result = run_event(event, seed=args.seed, solver=args.solver, progress=console.counter)
+    extras: dict[str, tuple[str, str, pd.DataFrame]] = {}
+    what_if = getattr(args, "what_if", None)
+    if what_if:
+        from selection.whatif import load_what_if, run_what_if
+
+        scenario = load_what_if(what_if)
+        outcome = run_what_if(event, scenario, seed=args.seed, solver=args.solver)
+        result = outcome.after
+        extras["what_if"] = ("What if", outcome.describe(), outcome.diff)
+    else:
+        result = run_event(event, seed=args.seed, solver=args.solver, progress=console.counter)
+    if getattr(args, "sensitivity", False):
+        from selection.whatif import sensitivity
+
+        console.progress("Selecting under every scoring method ...")
+        found = sensitivity(result.event, seed=args.seed, solver=args.solver)
+        extras["sensitivity"] = ("Scoring-method sensitivity", found.describe(), found.table)
     console.progress(f"Writing files to {out} ...")
-    written = write_run(result, out)
+    written = write_run(result, out, extras=extras)
     infeasible = result.selection.infeasibility is not None
     if not args.quiet or infeasible:
         console.print(summary_text(result))
+        for title, text, _ in extras.values():
+            console.print("")
+            console.print(f"{title}:\n{text}")
     if not args.quiet:
         if result.issues:
             console.print("")

@@ -12,6 +12,7 @@ The folder must not hold the event's input files; nothing is ever written over a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -84,8 +85,17 @@ def check_output_folder(result: RunResult, out: Path) -> None:
             )
 
 
-def write_run(result: RunResult, out: Path) -> list[Path]:
+def write_run(
+    result: RunResult,
+    out: Path,
+    *,
+    extras: Mapping[str, tuple[str, str, pd.DataFrame]] | None = None,
+) -> list[Path]:
     """Write all output files of ``result`` into ``out`` (created if needed).
+
+    ``extras`` maps a file stem to ``(title, text, table)``: each table is written as
+    ``STEM.csv`` and as a sheet, and shown with its text in the report (what-if and
+    sensitivity analyses use this).
 
     Returns
     -------
@@ -98,14 +108,19 @@ def write_run(result: RunResult, out: Path) -> list[Path]:
         When ``out`` holds the event's inputs or cannot be written.
     """
     check_output_folder(result, out)
-    frames = output_frames(result)
+    extras = dict(extras or {})
+    frames = {**output_frames(result), **{stem: item[2] for stem, item in extras.items()}}
     audit = audit_record(result)
     if result.selection.infeasibility is not None:
         audit["infeasibility"] = result.selection.infeasibility.to_dict()
     files: dict[str, bytes] = {f"{stem}.csv": csv_bytes(frame) for stem, frame in frames.items()}
-    readme = [(stem, FILE_DESCRIPTIONS[stem]) for stem in frames]
+    readme = [(stem, FILE_DESCRIPTIONS.get(stem) or extras[stem][0]) for stem in frames]
     files["results.xlsx"] = xlsx_bytes(frames, readme=readme)
-    report = build_report(result, audit={k: v for k, v in audit.items() if k != "timings"})
+    report = build_report(
+        result,
+        audit={k: v for k, v in audit.items() if k != "timings"},
+        extras=list(extras.values()),
+    )
     files["report.html"] = report.to_html().encode("utf-8")
     files["audit.json"] = json_bytes(audit)
     written = []

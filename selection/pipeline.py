@@ -33,6 +33,7 @@ from selection.select import SelectionResult, select
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from selection.lottery import LotteryResult
     from selection.stability import StabilityResult
 
 __all__ = [
@@ -93,6 +94,10 @@ class RunResult:
     stability
         Selection frequencies under juror resampling (:mod:`selection.stability`), when
         ``[stability]`` asks for them.
+    lottery
+        The grey-zone draw (:mod:`selection.lottery`) when ``[selection] lottery =
+        "grey-zone"``; the delegation is then the one drawn, while ``selection`` keeps
+        the merit-optimal one and its explanations.
     timings
         Seconds per step; the only part that differs between identical runs.
     """
@@ -101,6 +106,7 @@ class RunResult:
     scoring: ScoringResult
     selection: SelectionResult
     stability: StabilityResult | None = None
+    lottery: LotteryResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -112,7 +118,7 @@ class RunResult:
     def delegation(self) -> pd.DataFrame:
         """The representatives: ``group, candidate_id, name, merit, reserve_id,
         reserve_name`` and the attributes the rules use (``selection.csv``)."""
-        frame = self.selection.delegation
+        frame = self.selection.delegation if self.lottery is None else self.lottery.delegation
         names = self.event.candidates.set_index(col.CANDIDATE_ID)[col.NAME]
         out = frame.drop(columns=[col.MERIT_SE, col.RANK_IN_GROUP], errors="ignore").copy()
         position = list(out.columns).index(col.RESERVE_ID) + 1
@@ -131,6 +137,11 @@ class RunResult:
         frame = self.selection.ranking
         lead = list(RANKING_FILE_COLUMNS)
         frame = frame[lead + [c for c in frame.columns if c not in lead]]
+        if self.lottery is not None:
+            zones = self.lottery.zones[[col.CANDIDATE_ID, col.ZONE, col.LOTTERY_KEY, col.DRAWN]]
+            frame = frame.merge(zones, on=col.CANDIDATE_ID, how="left")
+            chosen = set(self.lottery.delegation[col.CANDIDATE_ID])
+            frame["in_delegation"] = frame[col.CANDIDATE_ID].isin(chosen)
         if self.stability is not None:
             found = self.stability.frequencies
             frame = frame.merge(
@@ -189,7 +200,16 @@ class RunResult:
         KeyError
             When ``candidate_id`` is not a candidate of the event.
         """
-        return self.selection.explain(candidate_id)
+        text = self.selection.explain(candidate_id)
+        if self.lottery is not None:
+            zones = self.lottery.zones.set_index(col.CANDIDATE_ID)
+            zone = str(zones.loc[candidate_id, col.ZONE]) if candidate_id in zones.index else "out"
+            chosen = candidate_id in set(self.lottery.delegation[col.CANDIDATE_ID])
+            text += (
+                f"\nGrey-zone lottery (seed {self.lottery.seed}): zone '{zone}'; "
+                f"{'in' if chosen else 'not in'} the delegation drawn."
+            )
+        return text
 
     def plot_group(self, group: str) -> Figure:
         """Return a chart of merit with standard errors and the cut-off for ``group``."""
@@ -266,6 +286,23 @@ def run_event(
     )
     done = time.perf_counter()
     timings = {"scoring": scored_at - start, "selection": done - scored_at}
+    drawn = None
+    if event.config.selection.lottery == "grey-zone" and selected.infeasibility is None:
+        from selection.lottery import grey_zone_lottery
+
+        posterior = scored.posterior
+        if posterior is None:  # rank intervals come from the Bayesian model
+            posterior = score_event(event, method="bayes", diagnostics=False).posterior
+        assert posterior is not None  # the bayes method always fills it
+        drawn = grey_zone_lottery(
+            event.candidates,
+            scored.merit,
+            posterior,
+            event.config.selection,
+            seed=seed,
+            solver=solver,
+        )
+        timings["lottery"] = time.perf_counter() - done
     stable = None
     wanted = event.config.stability
     if (wanted.resamples or wanted.leave_one_out) and selected.infeasibility is None:
@@ -274,5 +311,10 @@ def run_event(
         stable = stability(event, method=method, progress=progress, baseline=selected)
         timings["stability"] = time.perf_counter() - done
     return RunResult(
-        event=event, scoring=scored, selection=selected, stability=stable, timings=timings
+        event=event,
+        scoring=scored,
+        selection=selected,
+        stability=stable,
+        lottery=drawn,
+        timings=timings,
     )

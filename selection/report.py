@@ -169,8 +169,15 @@ def _issues_frame(issues: Sequence[Issue]) -> pd.DataFrame:
     )
 
 
-def build_report(result: RunResult, *, audit: dict[str, Any] | None = None) -> Report:
+def build_report(
+    result: RunResult,
+    *,
+    audit: dict[str, Any] | None = None,
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
+) -> Report:
     """Gather the report of ``result``; ``audit`` (without timings) fills the audit block.
+
+    ``extras`` adds sections ``(title, text, table)``, e.g. a what-if comparison.
 
     Examples
     --------
@@ -218,6 +225,16 @@ def build_report(result: RunResult, *, audit: dict[str, Any] | None = None) -> R
     columns = [c for c in ranking.columns if c != col.GROUP][:11]
     tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
     sections.append(Section("Groups", tables=tables, charts=charts))
+    if result.lottery is not None:
+        sections.append(
+            Section(
+                "Grey-zone lottery",
+                paragraphs=tuple(result.lottery.description.splitlines()),
+                tables=(("Zones, keys and the draw", result.lottery.zones),),
+            )
+        )
+    for title, text, frame in extras:
+        sections.append(Section(title, paragraphs=tuple(text.splitlines()), tables=(("", frame),)))
     if result.stability is not None:
         stable = result.stability
         sections.append(

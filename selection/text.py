@@ -12,12 +12,20 @@ from scoring.errors import Issue, sort_issues
 from scoring.event import Event
 from scoring.pipeline import ISSUE_CODES as SCORING_CODES
 from scoring.validate import ISSUE_CODES as VALIDATION_CODES
+from selection.lottery import ISSUE_CODES as LOTTERY_CODES
 from selection.verify import ISSUE_CODES as SELECTION_CODES
+from selection.whatif import ISSUE_CODES as WHAT_IF_CODES
 
 __all__ = ["Style", "format_event_summary", "format_issues"]
 
 _MAX_PER_CODE = 25
-_MEANINGS = {**VALIDATION_CODES, **SCORING_CODES, **SELECTION_CODES}
+_MEANINGS = {
+    **VALIDATION_CODES,
+    **SCORING_CODES,
+    **SELECTION_CODES,
+    **LOTTERY_CODES,
+    **WHAT_IF_CODES,
+}
 
 
 class Style:

@@ -193,3 +193,59 @@ def test_stability_analysis_adds_frequencies(tmp_path: Path) -> None:
     assert {r["verdict"] for r in rows} <= {"core", "swing", "out", ""}
     assert (out / "stability.csv").exists()
     assert "Leave one juror out" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_what_if_and_sensitivity(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    out = tmp_path / "out"
+    code, stdout, _ = _run(
+        "run",
+        str(event),
+        "--out",
+        str(out),
+        "--what-if",
+        str(event / "what_if.toml"),
+        "--sensitivity",
+    )
+    assert code == 0, stdout
+    assert "What if:" in stdout and "joined" in stdout and "left" in stdout
+    with (out / "what_if.csv").open(encoding="utf-8-sig") as handle:
+        diff = list(csv.DictReader(handle))
+    assert {"AF-01", "AF-02"} <= {row["candidate_id"] for row in diff}
+    with (out / "selection.csv").open(encoding="utf-8-sig") as handle:
+        chosen = {row["candidate_id"] for row in csv.DictReader(handle)}
+    assert "AF-01" not in chosen  # withdrawn in the scenario
+    assert (out / "sensitivity.csv").exists()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "What if" in page and "Scoring-method sensitivity" in page
+
+
+def test_bad_what_if_file_exits_1_with_location(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text('name = "x"\nexclude_jurors = ["J99"]\n', encoding="utf-8")
+    code, stdout, _ = _run(
+        "run", str(event), "--out", str(tmp_path / "out"), "--what-if", str(scenario)
+    )
+    assert code == 1 and "J99" in stdout and "Traceback" not in stdout
+
+
+@pytest.mark.slow
+def test_grey_zone_lottery_run(tmp_path: Path) -> None:
+    event = _copy_example(tmp_path)
+    toml = event / "event.toml"
+    text = toml.read_text(encoding="utf-8").replace(
+        "seed = 2019", 'seed = 2019\nlottery = "grey-zone"'
+    )
+    toml.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, _ = _run("run", str(event), "--out", str(out), "--quiet")
+    assert code == 0, stdout
+    with (out / "ranking.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["zone"] for r in rows} <= {"in", "out", "grey"}
+    drawn = {r["candidate_id"] for r in rows if r["in_delegation"] == "True"}
+    with (out / "selection.csv").open(encoding="utf-8-sig") as handle:
+        assert {row["candidate_id"] for row in csv.DictReader(handle)} == drawn
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Grey-zone lottery" in page and "seed 2019" in page

@@ -7,17 +7,24 @@ from pathlib import Path
 
 from scoring.pipeline import ISSUE_CODES as SCORING_CODES
 from scoring.validate import ISSUE_CODES as VALIDATION_CODES
+from selection.lottery import ISSUE_CODES as LOTTERY_CODES
 from selection.verify import ISSUE_CODES as SELECTION_CODES
+from selection.whatif import ISSUE_CODES as WHAT_IF_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
-PREFIXES = sorted(
-    {code.split(".")[0] for code in (*VALIDATION_CODES, *SCORING_CODES, *SELECTION_CODES)}
-)
+ALL_CODES = {
+    **VALIDATION_CODES,
+    **SCORING_CODES,
+    **SELECTION_CODES,
+    **LOTTERY_CODES,
+    **WHAT_IF_CODES,
+}
+PREFIXES = sorted({code.split(".")[0] for code in ALL_CODES})
 
 
 def test_every_code_in_the_source_is_registered() -> None:
     pattern = re.compile(r'"((?:' + "|".join(PREFIXES) + r')\.[a-z_]+)"')
-    registered = {*VALIDATION_CODES, *SCORING_CODES, *SELECTION_CODES}
+    registered = set(ALL_CODES)
     used: set[str] = set()
     for path in [*(ROOT / "scoring").glob("*.py"), *(ROOT / "selection").glob("*.py")]:
         used |= set(pattern.findall(path.read_text(encoding="utf-8")))
