@@ -223,6 +223,34 @@ class RunResult:
 
         return severity_figure(self.jurors)
 
+    def plot_rank_intervals(self, group: str) -> Figure:
+        """Return the Bayesian rank-interval chart of ``group`` (``method = "bayes"``).
+
+        Raises
+        ------
+        ValueError
+            When the run did not use the Bayesian model.
+        """
+        from selection.plots_bayes import rank_interval_figure
+
+        return rank_interval_figure(self._posterior(), group, self.event.seats(group))
+
+    def plot_rankogram(self, candidate_ids: list[str]) -> Figure:
+        """Return the rankogram (probability of each rank) of the given candidates."""
+        from selection.plots_bayes import rankogram_figure
+
+        self._posterior()
+        assert self.scoring.rankogram is not None  # filled together with the posterior
+        group = self.event.candidates.set_index(col.CANDIDATE_ID).loc[candidate_ids[0], col.GROUP]
+        return rankogram_figure(
+            self.scoring.rankogram, candidate_ids, seats=self.event.seats(str(group))
+        )
+
+    def _posterior(self) -> pd.DataFrame:
+        if self.scoring.posterior is None:
+            raise ValueError('rank intervals need [scoring] method = "bayes" (or method="bayes")')
+        return self.scoring.posterior
+
     def to_dict(self) -> dict[str, Any]:
         """Return the run as JSON-able data (frames as records)."""
         return {

@@ -15,3 +15,20 @@ def test_walkthrough_runs(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert printed.startswith("optimal - total merit")
     assert "joined:" in printed and "merit gained without the country rule:" in printed
+
+
+def test_bayes_plots_in_a_notebook() -> None:
+    from scoring.example import example_event_path
+    from scoring.ingest import load_event
+    from selection.pipeline import run_event
+
+    result = run_event(load_event(example_event_path()), method="bayes")
+    assert result.plot_rank_intervals("Africa").axes
+    assert result.plot_rankogram(["AF-01", "AF-02"]).axes
+    additive = run_event(load_event(example_event_path()))
+    try:
+        additive.plot_rank_intervals("Africa")
+    except ValueError as exc:
+        assert "bayes" in str(exc)
+    else:
+        raise AssertionError("rank intervals need the Bayesian model")
