@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -10,22 +11,28 @@ from typing import TextIO
 
 from scoring.errors import Issue, sort_issues
 from scoring.event import Event
-from scoring.pipeline import ISSUE_CODES as SCORING_CODES
-from scoring.validate import ISSUE_CODES as VALIDATION_CODES
-from selection.lottery import ISSUE_CODES as LOTTERY_CODES
-from selection.verify import ISSUE_CODES as SELECTION_CODES
-from selection.whatif import ISSUE_CODES as WHAT_IF_CODES
 
 __all__ = ["Style", "format_event_summary", "format_issues"]
 
 _MAX_PER_CODE = 25
-_MEANINGS = {
-    **VALIDATION_CODES,
-    **SCORING_CODES,
-    **SELECTION_CODES,
-    **LOTTERY_CODES,
-    **WHAT_IF_CODES,
-}
+
+
+def _meaning(code: str) -> str:
+    """Return what an issue code means (validation codes without importing the solver)."""
+    from scoring import validate
+
+    return validate.ISSUE_CODES.get(code) or _meanings().get(code, "")
+
+
+@functools.cache
+def _meanings() -> dict[str, str]:
+    """Every issue code's meaning, gathered on first use (keeps `check` from importing the
+    solver stack)."""
+    from scoring import pipeline, validate
+    from selection import lottery, verify, whatif
+
+    registries = (validate, pipeline, verify, lottery, whatif)
+    return {code: text for module in registries for code, text in module.ISSUE_CODES.items()}
 
 
 class Style:
@@ -87,7 +94,7 @@ def format_issues(issues: Sequence[Issue], *, style: Style | None = None) -> str
         lines.append(paint(f"{len(items)} {severity}{plural}"))
         for code, of_code in groupby(items, key=lambda i: i.code):
             located = list(of_code)
-            meaning = _MEANINGS.get(code, "")
+            meaning = _meaning(code)
             lines.append(f"  {style.bold(code)}: {meaning} ({len(located)})".rstrip())
             for issue in located[:_MAX_PER_CODE]:
                 lines.append(f"    {issue}")
