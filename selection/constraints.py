@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -48,6 +49,7 @@ import numpy as np
 
 from scoring import columns as col
 from scoring.config import ConstraintSpec, SelectionConfig
+from scoring.errors import Issue
 from selection.model import BoolArray, IntArray, ModelBuilder, Pool, Tags
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ __all__ = [
     "Seats",
     "Violation",
     "constraint_from_spec",
+    "rules_from_specs",
 ]
 
 _NOT_ATTRIBUTES = (col.CANDIDATE_ID, col.NAME, col.ELIGIBLE, col.MERIT, col.MERIT_SE, col.LOTTERY)
@@ -764,3 +767,32 @@ def constraint_from_spec(spec: ConstraintSpec) -> tuple[Constraint, list[str]]:
     names = {f.name for f in fields(cls)}
     rule = cls(**{k: getattr(spec, k) for k in given if k in names})
     return rule, [f"key(s) {extra} do not apply to '{spec.kind}'"] if extra else []
+
+
+def rules_from_specs(specs: Sequence[ConstraintSpec]) -> tuple[list[Constraint], list[Issue]]:
+    """Turn every ``[[selection.constraints]]`` entry into a rule; collect every problem.
+
+    Each problem is an ``selection.invalid_rule`` error located at
+    ``selection.constraints[i]``.
+
+    Examples
+    --------
+    >>> rules, problems = rules_from_specs([ConstraintSpec(kind="max_per", attribute="project")])
+    >>> [r.kind for r in rules], problems
+    (['max_per'], [])
+    """
+    rules: list[Constraint] = []
+    issues: list[Issue] = []
+    for i, spec in enumerate(specs):
+        rule, problems = constraint_from_spec(spec)
+        issues += [
+            Issue(
+                "error",
+                "selection.invalid_rule",
+                f"rule {i + 1}: {p}",
+                column=f"selection.constraints[{i}]",
+            )
+            for p in problems
+        ]
+        rules.append(rule)
+    return rules, issues

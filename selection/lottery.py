@@ -76,7 +76,7 @@ import pandas as pd
 from scoring import columns as col
 from scoring.config import SelectionConfig
 from scoring.errors import InvalidEventError, Issue
-from selection.constraints import Constraint, Exclude, Require, constraint_from_spec
+from selection.constraints import Constraint, Exclude, Require, rules_from_specs
 from selection.fairness import merit_rank
 from selection.model import Pool, prepare_pool
 from selection.reserves import Reserves
@@ -288,20 +288,7 @@ class LotteryResult:
 
 
 def _configured_rules(config: SelectionConfig) -> list[Constraint]:
-    rules: list[Constraint] = []
-    issues: list[Issue] = []
-    for i, spec in enumerate(config.constraints):
-        rule, problems = constraint_from_spec(spec)
-        issues += [
-            Issue(
-                "error",
-                "selection.invalid_rule",
-                f"rule {i + 1}: {p}",
-                column=f"selection.constraints[{i}]",
-            )
-            for p in problems
-        ]
-        rules.append(rule)
+    rules, issues = rules_from_specs(config.constraints)
     if issues:
         raise InvalidEventError(issues)
     return rules

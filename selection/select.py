@@ -52,7 +52,7 @@ from scoring.errors import (
     SolverUnavailableError,
     issues_frame,
 )
-from selection.constraints import Constraint, Seats, constraint_from_spec
+from selection.constraints import Constraint, Seats, rules_from_specs
 from selection.explain import counterfactuals as find_counterfactuals
 from selection.explain import explain_text, margins, ranking_frame, reasons
 from selection.fairness import (
@@ -235,18 +235,8 @@ def rules_from_config(
     rules: list[Constraint] = [Seats.from_config(config)]
     issues: list[Issue] = []
     if constraints is None:
-        for i, spec in enumerate(config.constraints):
-            rule, problems = constraint_from_spec(spec)
-            issues += [
-                Issue(
-                    "error",
-                    "selection.invalid_rule",
-                    f"rule {i + 1}: {p}",
-                    column=f"selection.constraints[{i}]",
-                )
-                for p in problems
-            ]
-            rules.append(rule)
+        configured, issues = rules_from_specs(config.constraints)
+        rules.extend(configured)
     else:
         rules.extend(constraints)
     labels: set[str] = set()
