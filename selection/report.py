@@ -127,7 +127,8 @@ def _cell(value: object) -> tuple[str, bool]:
     if isinstance(value, bool | np.bool_):
         return ("yes" if value else "no"), False
     if isinstance(value, float | np.floating):
-        return f"{float(value):.3f}", True
+        text = f"{float(value):.3f}"
+        return ("0.000" if text == "-0.000" else text), True
     if isinstance(value, int | np.integer):
         return str(int(value)), True
     return str(value), False
