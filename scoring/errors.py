@@ -92,7 +92,8 @@ class Issue:
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column:
-            parts.append(f"column '{self.column}'")
+            kind = "key" if (self.file or "").endswith(".toml") else "column"
+            parts.append(f"{kind} '{self.column}'")
         if self.value is not None:
             parts.append(f"value '{_short(self.value)}'")
         return ", ".join(parts)

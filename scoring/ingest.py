@@ -75,7 +75,7 @@ def _config_issue(error: Any, file: str) -> Issue:
             f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
         )
     kind = error["type"]
-    value = None if kind == "missing" else repr(error.get("input"))[:80]
+    value = None if kind == "missing" else str(error.get("input"))[:80]
     if kind == "missing":
         message = f"Key '{location}' is required. Add it to {file}."
     elif kind == "extra_forbidden":

@@ -299,6 +299,16 @@ def main(
     True
     """
     console = _Console(out or sys.stdout, err or sys.stderr)
+    try:
+        return _main(argv, console)
+    except BrokenPipeError:  # output piped into `head` or `more` that closed early
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_INVALID
+
+
+def _main(argv: Sequence[str] | None, console: _Console) -> int:
     parser = _parser()
     try:
         with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):

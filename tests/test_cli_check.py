@@ -79,3 +79,11 @@ def test_init_writes_a_valid_template_and_never_overwrites(tmp_path: Path) -> No
     code, out, _ = _run("init", str(target))
     assert code == 5 and "nothing was written" in out
     assert (target / "event.toml").read_bytes() == stamp
+
+
+def test_output_piped_into_head_exits_quietly() -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    assert main(["schema"], out=ClosedPipe(), err=io.StringIO()) == 1
