@@ -302,9 +302,10 @@ def main(
     try:
         return _main(argv, console)
     except BrokenPipeError:  # output piped into `head` or `more` that closed early
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        if out is None:  # keep Python's exit-time flush of stdout from failing again
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
         return EXIT_INVALID
 
 
