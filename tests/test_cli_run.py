@@ -249,3 +249,28 @@ def test_grey_zone_lottery_run(tmp_path: Path) -> None:
         assert {row["candidate_id"] for row in csv.DictReader(handle)} == drawn
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Grey-zone lottery" in page and "seed 2019" in page
+
+
+def test_row_order_of_the_inputs_does_not_change_the_outputs(
+    demo_out: Path, tmp_path: Path
+) -> None:
+    import random
+
+    event = _copy_example(tmp_path)
+    for name in ("candidates.csv", "scores.csv", "jurors.csv"):
+        lines = (event / name).read_text(encoding="utf-8").splitlines()
+        body = lines[1:]
+        random.Random(7).shuffle(body)
+        (event / name).write_text("\n".join([lines[0], *body]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, _ = _run("run", str(event), "--out", str(out), "--quiet")
+    assert code == 0, stdout
+    for name in (
+        "selection.csv",
+        "ranking.csv",
+        "criterion_scores.csv",
+        "jurors.csv",
+        "reliability.csv",
+        "affinity.csv",
+    ):
+        assert (out / name).read_bytes() == (demo_out / name).read_bytes(), name
