@@ -79,6 +79,7 @@ from scoring.errors import InvalidEventError, Issue
 from selection.constraints import Constraint, Exclude, Require, rules_from_specs
 from selection.fairness import merit_rank
 from selection.model import Pool, prepare_pool
+from selection.outputs import frame_records
 from selection.reserves import Reserves
 from selection.reserves import reserves as find_reserves
 from selection.select import SelectionResult, rules_from_config, select
@@ -106,18 +107,6 @@ IN_RULE_NAME = "grey-zone lottery: settled in"
 """Name of the soft rule that keeps the ``in`` candidates in the lottery delegation."""
 OUT_RULE_NAME = "grey-zone lottery: settled out"
 """Name of the soft rule that keeps the ``out`` candidates out of the lottery delegation."""
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def lottery_keys(groups: Sequence[str], candidate_ids: Sequence[str], seed: int) -> np.ndarray:
@@ -279,10 +268,10 @@ class LotteryResult:
         return {
             "seed": self.seed,
             "description": self.description,
-            "zones": _records(self.zones),
-            "delegation": _records(self.delegation),
-            "reserves": _records(self.reserves),
-            "deviations": _records(self.deviations),
+            "zones": frame_records(self.zones),
+            "delegation": frame_records(self.delegation),
+            "reserves": frame_records(self.reserves),
+            "deviations": frame_records(self.deviations),
             "selection": self.selection.to_dict(),
         }
 

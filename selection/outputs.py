@@ -34,8 +34,10 @@ __all__ = [
     "OutputError",
     "atomic_write",
     "csv_bytes",
+    "frame_records",
     "json_bytes",
     "neutralise",
+    "plain_value",
     "xlsx_bytes",
 ]
 
@@ -144,27 +146,36 @@ def xlsx_bytes(
     import datetime as dt
 
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = openpyxl.Workbook()
-    about = book.active
-    about.title = "About"
-    about.append(["sheet", "what it holds"])
-    for title, text in readme:
-        _append_text_row(about, [title, text])
-    for cell in about[1]:
-        cell.font = Font(bold=True)
+    book = openpyxl.Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def cells(sheet: Any, values: Sequence[object], *, header: bool = False) -> list[Any]:
+        row = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            if header:
+                cell.font = bold
+            row.append(cell)
+        return row
+
+    about = book.create_sheet("About")
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 100
+    about.append(cells(about, ["sheet", "what it holds"], header=True))
+    for title, text in readme:
+        about.append(cells(about, [title, text]))
     for name, frame in sheets.items():
         sheet = book.create_sheet(name[:31])
-        rounded = _rounded(frame)
-        sheet.append([str(c) for c in rounded.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rounded.itertuples(index=False, name=None):
-            _append_text_row(sheet, [_plain(v) for v in row])
         sheet.freeze_panes = "A2"
+        rounded = _rounded(frame)
+        sheet.append(cells(sheet, [str(c) for c in rounded.columns], header=True))
+        for values in rounded.itertuples(index=False, name=None):
+            sheet.append(cells(sheet, [plain_value(v) for v in values]))
     fixed = dt.datetime(2000, 1, 1)
     book.properties.created = fixed
     book.properties.modified = fixed
@@ -173,28 +184,36 @@ def xlsx_bytes(
     return _fix_zip_times(buffer.getvalue())
 
 
-def _plain(value: object) -> object:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+def plain_value(value: object) -> object:
+    """Return ``value`` as a plain Python value: missing values become None, numpy scalars
+    become ``int``, ``float`` or ``bool``.
+
+    Examples
+    --------
+    >>> plain_value(np.int64(3)), plain_value(np.float64("nan")), plain_value(pd.NA)
+    (3, None, None)
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
+    if isinstance(value, float | np.floating) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 
-def _append_text_row(sheet: Any, values: Sequence[object]) -> None:
-    sheet.append([None] * len(values))
-    row = sheet.max_row
-    for index, value in enumerate(values, start=1):
-        if value is None:
-            continue
-        cell = sheet.cell(row=row, column=index)
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"  # never a formula, whatever the text starts with
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return ``frame`` as JSON-able records (column name to :func:`plain_value`).
+
+    Examples
+    --------
+    >>> frame_records(pd.DataFrame({"a": [1, None]}))
+    [{'a': 1.0}, {'a': None}]
+    """
+    return [
+        {str(key): plain_value(value) for key, value in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
 
 
 def _fix_zip_times(data: bytes) -> bytes:

@@ -34,7 +34,6 @@ Named substitute for Ana (c1); reserve rank 1 in the group.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,6 +64,7 @@ from selection.fairness import (
 )
 from selection.fairness import price_of_fairness as find_price
 from selection.model import Model, Pool, build_model, prepare_pool
+from selection.outputs import frame_records
 from selection.reserves import RESERVE_COLUMNS
 from selection.reserves import reserves as find_reserves
 from selection.solve import SOLVERS, SolveResult, SolveStatus, solve
@@ -91,18 +91,6 @@ CONSTRAINT_COLUMNS: tuple[str, ...] = (
     col.PRICE_OF_FAIRNESS,
 )
 """Columns of the rule status table; the seats rule comes first."""
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,14 +177,14 @@ class SelectionResult:
             "grid_step": self.grid_step,
             "n_optimal": self.n_optimal,
             "ties_capped": self.ties_capped,
-            "delegation": _records(self.delegation),
-            "ranking": _records(self.ranking),
-            "constraints": _records(self.constraints),
-            "bends": _records(self.bends),
-            "price_of_fairness": _records(self.price_of_fairness),
-            "reserves": _records(self.reserves),
+            "delegation": frame_records(self.delegation),
+            "ranking": frame_records(self.ranking),
+            "constraints": frame_records(self.constraints),
+            "bends": frame_records(self.bends),
+            "price_of_fairness": frame_records(self.price_of_fairness),
+            "reserves": frame_records(self.reserves),
             "infeasibility": None if self.infeasibility is None else self.infeasibility.to_dict(),
-            "presolve": _records(self.presolve_issues),
+            "presolve": frame_records(self.presolve_issues),
             "timings": dict(self.timings),
         }
 

@@ -32,6 +32,7 @@ import pandas as pd
 from scoring import columns as col
 from scoring.event import Event
 from scoring.pipeline import SCORING_METHODS, score_event
+from selection.outputs import frame_records
 from selection.select import select
 
 __all__ = ["SensitivityResult", "selected_column", "sensitivity"]
@@ -46,13 +47,6 @@ def selected_column(method: str) -> str:
     'selected_zscore'
     """
     return f"selected_{method}"
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {str(k): (None if pd.isna(v) else v) for k, v in r.items()}
-        for r in frame.astype(object).to_dict(orient="records")
-    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,8 +126,8 @@ class SensitivityResult:
             "methods": list(self.methods),
             "baseline": self.baseline,
             "statuses": dict(self.statuses),
-            "table": _records(self.table),
-            "changes": _records(self.changes),
+            "table": frame_records(self.table),
+            "changes": frame_records(self.changes),
             "description": self.describe(),
         }
 

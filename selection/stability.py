@@ -48,7 +48,6 @@ True
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -61,6 +60,7 @@ from scoring import columns as col
 from scoring.event import Event
 from scoring.pipeline import SCORING_METHODS, score_event
 from selection.model import prepare_pool
+from selection.outputs import frame_records
 from selection.select import SelectionResult, rules_from_config, select
 from selection.solve import SolveStatus
 from selection.stability_fast import (
@@ -89,16 +89,6 @@ DELEGATION_COLUMNS: tuple[str, ...] = (col.RUN, col.RESAMPLE, col.JUROR_ID, col.
 
 _CHUNK = 100
 """Resamples handled (and reported to ``progress``) at a time by the fast engine."""
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,12 +161,12 @@ class StabilityResult:
             "method": self.method,
             "core_threshold": self.core_threshold,
             "engine": self.engine,
-            "frequencies": _records(self.frequencies),
-            "leave_one_out": _records(self.leave_one_out),
+            "frequencies": frame_records(self.frequencies),
+            "leave_one_out": frame_records(self.leave_one_out),
             "timings": dict(self.timings),
         }
         if delegations:
-            out["delegations"] = _records(self.delegations)
+            out["delegations"] = frame_records(self.delegations)
         return out
 
 
