@@ -17,7 +17,7 @@ The names below are imported on first use, so ``pitch-jury check`` never loads t
 Examples
 --------
 >>> from scoring.config import SelectionConfig
->>> from selection.model import example_event
+>>> from selection.pool import example_event
 >>> from selection.constraints import MaxPer
 >>> from selection.select import select
 >>> result = select(*example_event(), SelectionConfig(per_group=2),

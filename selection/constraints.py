@@ -50,7 +50,8 @@ import numpy as np
 from scoring import columns as col
 from scoring.config import ConstraintSpec, SelectionConfig
 from scoring.errors import Issue
-from selection.model import BoolArray, IntArray, ModelBuilder, Pool, Tags
+from selection.model import ModelBuilder, Tags
+from selection.pool import BoolArray, IntArray, Pool
 
 if TYPE_CHECKING:
     from selection.verify import Selection
@@ -121,7 +122,7 @@ class Counts:
 
     Examples
     --------
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> counts = AtLeast(attribute="gender", value="F", count=1).counts(pool)
     >>> counts.lower.tolist(), counts.available(pool).tolist()

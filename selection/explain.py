@@ -45,7 +45,8 @@ import pandas as pd
 
 from scoring import columns as col
 from selection.constraints import Constraint, Exclude, MinMerit, Require
-from selection.model import AUX, SLACK_HI, SLACK_LO, BoolArray, Model, Pool
+from selection.model import AUX, SLACK_HI, SLACK_LO, Model
+from selection.pool import BoolArray, Pool
 from selection.reserves import SwapCheck
 from selection.solve import SolveResult, SolveStatus, solve
 from selection.verify import Selection
@@ -128,7 +129,7 @@ def tied_by_lottery(selection: Selection, rules: Sequence[Constraint]) -> BoolAr
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> candidates, merit = example_event()
     >>> merit.loc[merit["candidate_id"] == "c3", "merit"] = 8.0  # c3 now ties with c2
     >>> pool = prepare_pool(candidates, merit, SelectionConfig(per_group=2))
@@ -169,7 +170,7 @@ def reasons(
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": list("ab"), "name": list("AB"), "group": ["G"] * 2})
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}),
     ...                     SelectionConfig(per_group=1))
@@ -233,7 +234,7 @@ def margins(pool: Pool, selected: BoolArray) -> np.ndarray:
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": list("abc"), "name": list("ABC"), "group": ["G"] * 3})
     >>> m = pd.DataFrame({"candidate_id": list("abc"), "merit": [5.0, 4.0, 2.5]})
     >>> margins(prepare_pool(c, m, SelectionConfig(per_group=2)),
@@ -347,7 +348,8 @@ def counterfactuals(
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import MaxPer, Seats
-    >>> from selection.model import build_model, example_event, prepare_pool
+    >>> from selection.model import build_model
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> model = build_model(pool, [Seats(per_group=2), MaxPer(attribute="project")])
     >>> found = counterfactuals(model, solve(model))
@@ -436,7 +438,7 @@ def ranking_frame(
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> from selection.fairness import merit_rank
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> chosen = pool.frame["candidate_id"].isin(["c1", "c2", "c5", "c6"]).to_numpy()

@@ -26,7 +26,7 @@ Examples
 --------
 >>> from scoring.config import SelectionConfig
 >>> from selection.constraints import AtLeast, MaxPer, Seats
->>> from selection.model import example_event, prepare_pool
+>>> from selection.pool import example_event, prepare_pool
 >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
 >>> rules = (Seats(per_group=2), MaxPer(attribute="project", name="one per project"))
 >>> chosen = pool.frame["candidate_id"].isin(["c1", "c3", "c5", "c6"]).to_numpy()
@@ -49,7 +49,8 @@ import pandas as pd
 
 from scoring import columns as col
 from selection.constraints import Constraint, Counts, Violation
-from selection.model import BoolArray, IntArray, Pool, build_model
+from selection.model import build_model
+from selection.pool import BoolArray, IntArray, Pool
 from selection.solve import SolveStatus, check_feasible, solve
 from selection.verify import Selection, check, rule_capacity, violations_frame
 
@@ -86,7 +87,7 @@ def merit_rank(pool: Pool) -> IntArray:
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": list("abc"), "name": list("ABC"), "group": ["G"] * 3})
     >>> m = pd.DataFrame({"candidate_id": list("ab"), "merit": [1.0, 2.0]})
     >>> merit_rank(prepare_pool(c, m, SelectionConfig())).tolist()
@@ -111,7 +112,7 @@ def merit_only(pool: Pool) -> BoolArray | None:
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> merit_only(prepare_pool(*example_event(), SelectionConfig(per_group=2))).tolist()
     [True, True, False, False, True, True, False]
     """
@@ -128,7 +129,7 @@ def group_merit(pool: Pool, mask: BoolArray) -> np.ndarray:
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> group_merit(pool, merit_only(pool)).tolist()
     [17.0, 16.0]
@@ -190,7 +191,7 @@ def price_of_fairness(
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import MaxPer, Seats
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> chosen = pool.frame["candidate_id"].isin(["c1", "c3", "c5", "c6"]).to_numpy()
     >>> rules = [Seats(per_group=2), MaxPer(attribute="project", name="one per project")]
@@ -249,7 +250,7 @@ def rule_facts(rule: Constraint, pool: Pool, group: int) -> tuple[str, str]:
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import MaxPer
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": list("abc"), "name": list("ABC"), "group": ["G"] * 3,
     ...                   "project": ["P", "P", "Q"]})
     >>> m = pd.DataFrame({"candidate_id": list("abc"), "merit": [1.0, 2, 3]})
@@ -406,7 +407,7 @@ def diagnose(
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import AtLeast, Seats
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> rules = [Seats(per_group=2), AtLeast(attribute="gender", value="F", count=2)]
     >>> found = diagnose(pool, rules)

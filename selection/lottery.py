@@ -78,8 +78,8 @@ from scoring.config import SelectionConfig
 from scoring.errors import InvalidEventError, Issue
 from selection.constraints import Constraint, Exclude, Require, rules_from_specs
 from selection.fairness import merit_rank
-from selection.model import Pool, prepare_pool
 from selection.outputs import frame_records
+from selection.pool import Pool, prepare_pool
 from selection.reserves import Reserves
 from selection.reserves import reserves as find_reserves
 from selection.select import SelectionResult, rules_from_config, select

@@ -18,7 +18,7 @@ Examples
 >>> from scoring.config import SelectionConfig
 >>> from selection.constraints import AtLeast, Seats
 >>> from selection.verify import Selection
->>> from selection.model import prepare_pool
+>>> from selection.pool import prepare_pool
 >>> c = pd.DataFrame({"candidate_id": list("abcd"), "name": list("ABCD"), "group": ["G"] * 4,
 ...                   "gender": ["F", "M", "M", "F"]})
 >>> cfg = SelectionConfig(per_group=2)
@@ -69,7 +69,7 @@ class SwapCheck:
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import MaxPer, Seats
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> swaps = SwapCheck(Selection.from_ids(pool, ["c1", "c3", "c5", "c6"]),
     ...                   [Seats(per_group=2), MaxPer(attribute="project")])
@@ -199,7 +199,7 @@ def reserves(
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> reserves(Selection.from_ids(pool, ["c1", "c2", "c5", "c6"]), [Seats()]).substitutes
     {'c1': 'c3', 'c2': 'c3', 'c5': '', 'c6': ''}

@@ -63,8 +63,9 @@ from selection.fairness import (
     merit_rank,
 )
 from selection.fairness import price_of_fairness as find_price
-from selection.model import Model, Pool, build_model, prepare_pool
+from selection.model import Model, build_model
 from selection.outputs import frame_records
+from selection.pool import Pool, prepare_pool
 from selection.reserves import RESERVE_COLUMNS
 from selection.reserves import reserves as find_reserves
 from selection.solve import SOLVERS, SolveResult, SolveStatus, solve
@@ -127,7 +128,7 @@ class SelectionResult:
 
     Examples
     --------
-    >>> from selection.model import example_event
+    >>> from selection.pool import example_event
     >>> result = select(*example_event(), SelectionConfig(per_group=2))
     >>> result.status.value, result.objective, result.n_optimal, sorted(result.to_dict())[:3]
     ('optimal', 33.0, 1, ['bends', 'constraints', 'delegation'])
@@ -371,7 +372,7 @@ def select(
     Examples
     --------
     >>> from selection.constraints import AtLeast
-    >>> from selection.model import example_event
+    >>> from selection.pool import example_event
     >>> women = AtLeast(attribute="gender", value="F", count=1, name="a woman per group")
     >>> result = select(*example_event(), SelectionConfig(per_group=2), constraints=[women])
     >>> result.delegation["candidate_id"].tolist(), result.objective

@@ -23,7 +23,8 @@ Examples
 >>> import pandas as pd
 >>> from scoring.config import SelectionConfig
 >>> from selection.constraints import Seats
->>> from selection.model import build_model, prepare_pool
+>>> from selection.model import build_model
+>>> from selection.pool import prepare_pool
 >>> c = pd.DataFrame({"candidate_id": list("abcd"), "name": list("ABCD"), "group": ["G"] * 4})
 >>> m = pd.DataFrame({"candidate_id": list("abcd"), "merit": [4.0, 3.0, 3.0, 1.0]})
 >>> cfg = SelectionConfig(per_group=2)
@@ -105,7 +106,8 @@ class SolveResult:
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import build_model, example_event, prepare_pool
+    >>> from selection.model import build_model
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> result = solve(build_model(pool, [Seats(per_group=2)]))
     >>> result.chosen.tolist(), result.n_optimal, result.ties_capped
@@ -280,7 +282,8 @@ def to_pulp(model: Model, fix: Mapping[int, int] | None = None) -> tuple[Any, li
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import build_model, prepare_pool
+    >>> from selection.model import build_model
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
     >>> cfg = SelectionConfig(per_group=1)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), cfg)
@@ -435,7 +438,8 @@ def check_feasible(
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import build_model, prepare_pool
+    >>> from selection.model import build_model
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
     >>> cfg = SelectionConfig(per_group=2)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), cfg)
@@ -505,7 +509,8 @@ def solve(
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import build_model, example_event, prepare_pool
+    >>> from selection.model import build_model
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> model = build_model(pool, [Seats(per_group=2)])
     >>> [solve(model, solver=s, fix={0: 0}).chosen.tolist() for s in SOLVERS]

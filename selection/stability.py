@@ -59,8 +59,8 @@ import pandas as pd
 from scoring import columns as col
 from scoring.event import Event
 from scoring.pipeline import SCORING_METHODS, score_event
-from selection.model import prepare_pool
 from selection.outputs import frame_records
+from selection.pool import prepare_pool
 from selection.select import SelectionResult, rules_from_config, select
 from selection.solve import SolveStatus
 from selection.stability_fast import (

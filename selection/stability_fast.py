@@ -55,7 +55,7 @@ from scoring.aggregate import index_marks
 from scoring.conflicts import exclude_conflicts
 from scoring.event import Event
 from selection.constraints import Constraint, Counts, Seats
-from selection.model import MAX_GRID_SPREAD, MERIT_GRID_STEP, Pool
+from selection.pool import MAX_GRID_SPREAD, MERIT_GRID_STEP, Pool
 
 __all__ = [
     "FALLBACK",
@@ -295,7 +295,7 @@ class FastSelector:
 
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> selector = FastSelector(pool, [Seats(per_group=2)])
     >>> choice = selector.select(grid_merit(pool.merit[None, :], pool.selectable))

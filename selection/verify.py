@@ -13,7 +13,7 @@ Examples
 --------
 >>> from scoring.config import SelectionConfig
 >>> from selection.constraints import AtLeast, Seats
->>> from selection.model import example_event, prepare_pool
+>>> from selection.pool import example_event, prepare_pool
 >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
 >>> rules = [Seats(per_group=2), AtLeast(attribute="gender", value="F", count=2)]
 >>> [i.code for i in presolve(pool, rules)]
@@ -40,7 +40,8 @@ from selection.constraints import (
     MinMerit,
     Violation,
 )
-from selection.model import SLACK_LO, BoolArray, IntArray, Model, Pool
+from selection.model import SLACK_LO, Model
+from selection.pool import BoolArray, IntArray, Pool
 from selection.solve import SolveResult, SolveStatus
 
 __all__ = [
@@ -93,7 +94,7 @@ class Selection:
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"]})
     >>> m = pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2.0]})
     >>> pool = prepare_pool(c, m, SelectionConfig(per_group=1))
@@ -158,7 +159,7 @@ def check(selection: Selection, rules: Sequence[Constraint]) -> tuple[Violation,
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"],
     ...                   "eligible": [True, False]})
     >>> cfg = SelectionConfig(per_group=1)
@@ -194,7 +195,7 @@ def soft_bends(selection: Selection, rules: Sequence[Constraint]) -> dict[str, i
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import AtLeast, Seats
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"],
     ...                   "gender": ["F", "M"]})
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2]}),
@@ -234,7 +235,8 @@ def stage_values(
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import build_model, prepare_pool
+    >>> from selection.model import build_model
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"]})
     >>> cfg = SelectionConfig(per_group=1)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2]}), cfg)
@@ -271,7 +273,8 @@ def verify(model: Model, result: SolveResult, rules: Sequence[Constraint]) -> Se
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import build_model, example_event, prepare_pool
+    >>> from selection.model import build_model
+    >>> from selection.pool import example_event, prepare_pool
     >>> from selection.solve import solve
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> rules = [Seats(per_group=2)]
@@ -325,7 +328,7 @@ def rule_capacity(rule: Constraint, pool: Pool) -> np.ndarray | None:
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import MaxPer
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> rule_capacity(MaxPer(attribute="project"), pool).tolist()
     [3, 2]
@@ -347,7 +350,7 @@ def rule_issues(rule: Constraint, pool: Pool) -> list[Issue]:
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import AtLeast
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> rule = AtLeast(attribute="gender", value="F", count=2, name="2 women")
     >>> print(rule_issues(rule, pool)[0].message)
@@ -409,7 +412,7 @@ def presolve(pool: Pool, rules: Sequence[Constraint]) -> tuple[Issue, ...]:
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Seats
-    >>> from selection.model import prepare_pool
+    >>> from selection.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
     >>> cfg = SelectionConfig(per_group=2)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), cfg)
@@ -501,7 +504,7 @@ def never_selectable(pool: Pool, rules: Sequence[Constraint]) -> dict[int, str]:
     --------
     >>> from scoring.config import SelectionConfig
     >>> from selection.constraints import Exclude
-    >>> from selection.model import example_event, prepare_pool
+    >>> from selection.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> never_selectable(pool, [Exclude(ids=("c2",))])
     {6: 'ineligible', 1: 'excluded'}

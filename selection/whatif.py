@@ -47,8 +47,8 @@ from scoring.errors import InvalidEventError, Issue
 from scoring.event import Event
 from selection.constraints import constraint_from_spec
 from selection.explain import REASONS
-from selection.model import prepare_pool
 from selection.pipeline import RunResult, run_event
+from selection.pool import prepare_pool
 from selection.select import SelectionResult
 from selection.sensitivity import SensitivityResult, selected_column, sensitivity
 
@@ -379,7 +379,7 @@ def compare_delegations(
 
     Examples
     --------
-    >>> from selection.model import example_event
+    >>> from selection.pool import example_event
     >>> from selection.select import select
     >>> cands, merit = example_event()
     >>> one = select(cands, merit, SelectionConfig(per_group=2))

@@ -28,7 +28,8 @@ from selection.constraints import (
     Seats,
     constraint_from_spec,
 )
-from selection.model import Pool, build_model, prepare_pool
+from selection.model import build_model
+from selection.pool import Pool, prepare_pool
 from selection.select import rules_from_config
 from selection.solve import SolveStatus, solve
 from selection.verify import Selection, check

@@ -16,7 +16,8 @@ from scoring.config import SelectionConfig
 from selection.constraints import AtLeast, MaxPer, Seats
 from selection.explain import RANKING_COLUMNS, REASONS, counterfactuals
 from selection.fairness import binding_rules, merit_only, merit_rank, price_of_fairness
-from selection.model import build_model, prepare_pool
+from selection.model import build_model
+from selection.pool import prepare_pool
 from selection.select import rules_from_config, select
 from selection.solve import SolveStatus, solve
 from tests.test_selection_properties import Event, events

@@ -10,16 +10,8 @@ from scoring import columns as col
 from scoring.config import SelectionConfig
 from scoring.errors import InvalidEventError
 from selection.constraints import AtLeast, Distinct, MaxPer, Seats
-from selection.model import (
-    AUX,
-    MERIT_GRID_STEP,
-    SLACK_HI,
-    SLACK_LO,
-    X,
-    build_model,
-    lottery_ranks,
-    prepare_pool,
-)
+from selection.model import AUX, SLACK_HI, SLACK_LO, X, build_model
+from selection.pool import MERIT_GRID_STEP, lottery_ranks, prepare_pool
 
 
 def _event(n: int = 6) -> tuple[pd.DataFrame, pd.DataFrame]:

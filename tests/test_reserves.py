@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scoring import columns as col
 from scoring.config import SelectionConfig
 from selection.constraints import AtLeast, MaxPer, Seats
-from selection.model import prepare_pool
+from selection.pool import prepare_pool
 from selection.reserves import RESERVE_COLUMNS, SwapCheck, reserves
 from selection.select import rules_from_config, select
 from selection.solve import SolveStatus

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from scoring import columns as col
 from scoring.config import ConstraintSpec, SelectionConfig
 from selection.constraints import Constraint, Seats, constraint_from_spec
-from selection.model import Pool, prepare_pool
+from selection.pool import Pool, prepare_pool
 from selection.select import select
 from selection.solve import SolveStatus
 from selection.verify import Selection, check

@@ -18,7 +18,8 @@ from scoring.config import SelectionConfig
 from scoring.errors import SolverError, SolverUnavailableError
 from selection import solve as solve_module
 from selection.constraints import AtLeast, Seats
-from selection.model import Model, build_model, prepare_pool
+from selection.model import Model, build_model
+from selection.pool import prepare_pool
 from selection.select import select
 from selection.solve import SolveStatus, _highs_status, _pulp_status, _tie_winner, solve, to_pulp
 

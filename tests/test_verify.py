@@ -28,7 +28,8 @@ from selection.constraints import (
     Seats,
 )
 from selection.fairness import diagnose, rule_facts
-from selection.model import Pool, build_model, prepare_pool
+from selection.model import build_model
+from selection.pool import Pool, prepare_pool
 from selection.solve import solve
 from selection.verify import (
     Selection,
