@@ -21,6 +21,17 @@ import pandas as pd
 
 from scoring.errors import Issue
 from scoring.readers import ExcelError, RawTable
+from scoring.textscan import (
+    ASCII_KEY,
+    INVISIBLE,
+    MOJIBAKE,
+    SPACES,
+    TOTALS_WORDS,
+    clean_distinct,
+    distinct,
+    is_totals_label,
+    totals_labels,
+)
 
 __all__ = [
     "TOTALS_WORDS",
@@ -35,25 +46,12 @@ __all__ = [
     "report_blanks",
     "text_codes",
     "text_column",
+    "totals_labels",
     "totals_rows",
 ]
 
-TOTALS_WORDS = frozenset(
-    {"итого", "всего", "сумма", "среднее", "total", "totals", "sum", "grand total", "average"}
-)
-"""Labels of totals rows that spreadsheets add below the data; such rows are skipped."""
-
-_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGRAL_FLOAT = re.compile(r"^(\d+)\.0+$")
-_MAYBE_NUMBER = re.compile(r"^\s*[+-]?\d+[.,]|^\s*[+-]?\d+[eE]")  # may need fix_id
-# UTF-8 read as cp1251 ("РџСЂРёРІРµС‚") or as latin-1/cp1252 ("Ã©", "Ð¸"), and U+FFFD.
-_MOJIBAKE = re.compile(
-    r"(?:[РС][\u0402-\u040f\u0452-\u045f\u0490\u0491\u00a0-\u00b7\u00b9-\u00bf\u2018-\u2122]){2,}"
-    r"|[ÃÂ][\u0080-\u00bf]|[ÐÑ][\u0080-\u00bf]|\ufffd"
-)
-_NOT_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _HOMOGLYPHS = str.maketrans("асеорхуікјАВСЕНКМОРТХІЈ", "aceopxyikjABCEHKMOPTXIJ")
 _TRUE = frozenset({"true", "yes", "y", "1", "да", "истина", "oui", "sí", "si", "x", "+"})
 _FALSE = frozenset({"false", "no", "n", "0", "нет", "ложь", "non"})
@@ -95,8 +93,8 @@ def clean_text(value: object) -> str | None:
     if text.isascii():  # fast path: NFC and the Unicode spaces cannot occur
         return " ".join(text.split()) or None
     text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = INVISIBLE.sub("", text)
+    text = SPACES.sub(" ", text).strip()
     return text or None
 
 
@@ -119,19 +117,6 @@ def fix_id(text: str) -> tuple[str, Literal["ok", "excel_number", "scientific"]]
     return text, "ok"
 
 
-def is_totals_label(text: str | None) -> bool:
-    """Return True for a totals-row label such as ``Итого`` or ``Total:``.
-
-    Examples
-    --------
-    >>> is_totals_label("Итого:"), is_totals_label("Tot")
-    (True, False)
-    """
-    if not text:
-        return False
-    return text.strip().rstrip(":").strip().casefold() in TOTALS_WORDS
-
-
 def looks_garbled(text: str) -> bool:
     """Return True when ``text`` carries a typical mojibake signature.
 
@@ -140,7 +125,7 @@ def looks_garbled(text: str) -> bool:
     >>> looks_garbled("РџСЂРёРІРµС‚"), looks_garbled("JosÃ©"), looks_garbled("Сёмин Работа")
     (True, True, False)
     """
-    return not text.isascii() and bool(_MOJIBAKE.search(text))
+    return not text.isascii() and bool(MOJIBAKE.search(text))
 
 
 def near_duplicate_key(text: str) -> str:
@@ -156,7 +141,7 @@ def near_duplicate_key(text: str) -> str:
     True
     """
     if text.isascii():
-        return _NOT_ALNUM_ASCII.sub("", text.lower())
+        return text.translate(ASCII_KEY)
     decomposed = unicodedata.normalize("NFKD", text.translate(_HOMOGLYPHS))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in stripped.casefold() if ch.isalnum())
@@ -315,21 +300,14 @@ def text_codes(
     >>> codes.tolist(), uniques.tolist()
     ([0, 0, -1], ['Asia'])
     """
-    raw = table.frame[column].to_numpy(dtype=object)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    cleaned: list[str | None] = []
-    changed: list[tuple[int, str]] = []
-    for code, value in enumerate(uniques):
-        if type(value) is str and value.isascii() and not (is_id and _MAYBE_NUMBER.search(value)):
-            # fast path for plain text: only ASCII spaces can need folding
-            text: str | None = " ".join(value.split()) or None
-            if text is not None and text != value.strip():
-                changed.append((code, value))
-            cleaned.append(text)
-            continue
+    codes, uniques = distinct(table.frame[column])
+    cleaned, special, changed_mask = clean_distinct(uniques, is_id=is_id)
+    changed = np.flatnonzero(changed_mask).tolist()
+    for code in np.flatnonzero(special).tolist():
+        value = uniques[code]
         text = _id_text(value) if is_id else clean_text(value)
         if text is not None and isinstance(value, str) and text != value.strip():
-            changed.append((code, value))  # leading/trailing spaces alone are not reported
+            changed.append(code)  # leading/trailing spaces alone are not reported
         if text is not None and is_id:
             fixed, verdict = fix_id(text)
             if verdict != "ok":
@@ -349,9 +327,10 @@ def text_codes(
                     value=text,
                 )
             )
-        cleaned.append(text)
+        cleaned[code] = text
     if changed:
-        code, value = changed[0]
+        code = min(changed)
+        value = uniques[code]
         report(
             Issue(
                 "warning",
@@ -366,7 +345,7 @@ def text_codes(
                 value=value,
             )
         )
-    clean_codes, clean_uniques = pd.factorize(np.array(cleaned, dtype=object), use_na_sentinel=True)
+    clean_codes, clean_uniques = pd.factorize(cleaned, use_na_sentinel=True)
     final = np.append(clean_codes, -1)[codes]
     if required:
         report_blanks(table, column, final, report)
@@ -451,7 +430,7 @@ def totals_rows(
     """
     totals = np.zeros(len(table.frame), dtype=bool)
     for column, (codes, uniques) in coded.items():
-        flags = np.append([is_totals_label(u) for u in uniques], False).astype(bool)
+        flags = np.append(totals_labels(uniques), False)
         hit = flags[codes] & incomplete
         for position in np.flatnonzero(hit & ~totals):
             report(

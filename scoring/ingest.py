@@ -182,6 +182,7 @@ def load_event(event: str | Path) -> Event:
             path,
             required=_REQUIRED[role],
             numeric=numeric,
+            categorical=(col.JUROR_ID, col.CRITERION) if role == "scores" else (),
             display=relative,
             sheet_words=_SHEET_WORDS[role],
         )

@@ -93,6 +93,7 @@ def read_table(
     *,
     required: Sequence[str],
     numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     display: str | None = None,
     sheet_words: Sequence[str] = (),
 ) -> tuple[RawTable | None, list[Issue]]:
@@ -106,6 +107,10 @@ def read_table(
         Header keys (see :func:`header_key`) that identify the data sheet and header row.
     numeric
         Header keys whose text cells the reader may parse as numbers on the fast path.
+    categorical
+        Header keys of text columns with few distinct values (juror ids, criteria); a text
+        file's reader returns them as categorical columns, which skips building a Python
+        string per cell. The cells' text is unchanged.
     display
         Name used in issues (defaults to the file name).
     sheet_words
@@ -133,7 +138,7 @@ def read_table(
         return None, [problem]
     if kind == "xlsx":
         return _read_xlsx(path, name, required, sheet_words)
-    return _read_text(path, name, required, numeric)
+    return _read_text(path, name, required, numeric, categorical)
 
 
 def _detect_type(path: Path, name: str) -> tuple[str, Issue | None]:
@@ -234,7 +239,11 @@ def _choose_separator(header_line: str, required: Sequence[str], suffix: str) ->
 
 
 def _read_text(
-    path: Path, name: str, required: Sequence[str], numeric: Sequence[str]
+    path: Path,
+    name: str,
+    required: Sequence[str],
+    numeric: Sequence[str],
+    categorical: Sequence[str],
 ) -> tuple[RawTable | None, list[Issue]]:
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
@@ -256,6 +265,8 @@ def _read_text(
     for h, k in zip(header, keys, strict=True):
         if k in numeric:
             dtypes[h] = None  # let the C parser try numbers; text falls back to object
+        elif k in categorical:
+            dtypes[h] = "category"  # categories are always the cells' text
     try:
         try:
             frame = _parse(path, encoding, sep, dtypes, decimal_comma)

@@ -33,6 +33,7 @@ from scoring.config import EventConfig
 from scoring.errors import InvalidEventError, Issue, issues_frame
 from scoring.event import Event
 from scoring.readers import RawTable, header_key
+from scoring.textscan import ascii_keys
 from scoring.validate_scores import check_scores
 
 __all__ = ["ISSUE_CODES", "build_event", "frame_table", "validate_tables"]
@@ -313,17 +314,15 @@ def _near_duplicates(
     values: np.ndarray, *, what: str, file: str, column: str, report: Callable[[Issue], None]
 ) -> None:
     """Warn about distinct values that share a :func:`near_duplicate_key`."""
-    series = pd.Series(values, dtype=object)
-    ascii_only = series.map(str.isascii).to_numpy(dtype=bool)
-    keys = np.empty(len(series), dtype=object)
-    # vectorised key for plain ASCII text; the full Unicode key for the rest
-    keys[ascii_only] = (
-        series[ascii_only].str.lower().str.replace(r"[^0-9a-z]+", "", regex=True).to_numpy()
-    )
-    keys[~ascii_only] = [near_duplicate_key(v) for v in series[~ascii_only]]
+    values = np.asarray(values, dtype=object)
+    ascii_only = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
+    keys = np.empty(len(values), dtype=object)
+    # C-level key for plain ASCII text; the full Unicode key for the rest
+    keys[ascii_only] = ascii_keys(values[ascii_only])
+    keys[~ascii_only] = [near_duplicate_key(v) for v in values[~ascii_only]]
     shared = pd.Series(keys).duplicated(keep=False).to_numpy() & (keys != "")
     by_key: dict[str, set[str]] = defaultdict(set)
-    for key, value in zip(keys[shared], series.to_numpy()[shared], strict=True):
+    for key, value in zip(keys[shared], values[shared], strict=True):
         by_key[key].add(value)
     for key in sorted(by_key):
         same = sorted(by_key[key])
@@ -526,13 +525,14 @@ def _check_groups(
                     value=str(group),
                 )
             )
-    for group in sorted(set(config.selection.seats) - set(result[col.GROUP])):
+    groups = {str(g) for g in n_eligible_of.index}
+    for group in sorted(set(config.selection.seats) - groups):
         found.add(
             Issue(
                 "error",
                 "config.invalid",
                 f"[selection] seats names group '{group}', which has no candidates. "
-                f"Groups are: {', '.join(sorted(set(result[col.GROUP])))}.",
+                f"Groups are: {', '.join(sorted(groups))}.",
                 file="event.toml",
                 column="selection.seats",
                 value=group,

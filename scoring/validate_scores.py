@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from scoring import columns as col
-from scoring.cells import is_totals_label, parse_mark, report_blanks, text_codes, totals_rows
+from scoring.cells import parse_mark, report_blanks, text_codes, totals_rows
 from scoring.config import EventConfig
 from scoring.errors import Issue
 from scoring.readers import RawTable, header_key
+from scoring.textscan import totals_labels
 
 __all__ = ["check_scores", "closest"]
 
@@ -96,7 +97,7 @@ def check_scores(
         table, col.TARGET_ID, report, is_id=True, required=False
     )
     coded = {col.JUROR_ID: (juror_codes, jurors_seen), col.TARGET_ID: (target_codes, targets_seen)}
-    if any(is_totals_label(v) for v in (*jurors_seen, *targets_seen)):
+    if totals_labels(jurors_seen).any() or totals_labels(targets_seen).any():
         incomplete = (juror_codes < 0) | (target_codes < 0)
         if col.CRITERION in keys:
             incomplete |= table.frame[col.CRITERION].isna().to_numpy()
@@ -116,19 +117,20 @@ def check_scores(
     if parts is None:
         return None
     row_index, criterion_of, scores = parts
-    keep = (juror_codes[row_index] >= 0) & (target_codes[row_index] >= 0) & (criterion_of >= 0)
+    if row_index is not None:  # wide form: one mark per row and criterion column
+        juror_codes, target_codes = juror_codes[row_index], target_codes[row_index]
     names = np.array([c.name for c in config.criteria], dtype=object)
     marks = _Marks(
-        juror=juror_codes[row_index][keep],
-        target=target_codes[row_index][keep],
-        criterion=criterion_of[keep],
-        score=scores[keep],
-        row=table.rows[row_index][keep],
+        juror=juror_codes,
+        target=target_codes,
+        criterion=criterion_of,
+        score=scores,
+        row=table.rows if row_index is None else table.rows[row_index],
         jurors=jurors_seen,
         targets=targets_seen,
         names=names,
         columns=np.array([col.SCORE if long_form else header_key(n) for n in names], dtype=object),
-    )
+    ).subset((juror_codes >= 0) & (target_codes >= 0) & (criterion_of >= 0))
     _out_of_scale(marks, config, table, report)
     if jurors is not None:
         _unknown_ids(
@@ -173,6 +175,8 @@ class _Marks:
     columns: np.ndarray
 
     def subset(self, mask: np.ndarray) -> _Marks:
+        if mask.all():
+            return self
         return replace(
             self,
             juror=self.juror[mask],
@@ -202,7 +206,7 @@ def _parse_marks(table: RawTable, column: str, config: EventConfig, report: Repo
     """Return the marks of one column as floats (NaN = no mark), reporting bad cells."""
     series = table.frame[column]
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        return series.to_numpy(dtype=float, na_value=np.nan)
+        return series.to_numpy(dtype=float, na_value=np.nan, copy=True)  # marks get edited
     tokens = frozenset(t.casefold() for t in config.event.not_scored)
     raw = series.to_numpy(dtype=object)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
@@ -262,7 +266,7 @@ def _row_list(rows: np.ndarray, limit: int = 10) -> str:
 
 def _long_marks(
     table: RawTable, config: EventConfig, report: Report
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+) -> tuple[None, np.ndarray, np.ndarray] | None:
     for needed in (col.CRITERION, col.SCORE):
         if needed not in table.frame:
             report(
@@ -320,7 +324,7 @@ def _long_marks(
             )
         )
     marks = _parse_marks(table, col.SCORE, config, report)
-    return np.arange(len(table.frame)), mapping[codes], marks
+    return None, mapping[codes], marks
 
 
 def _difference(got: str, expected: str) -> str:
@@ -425,7 +429,7 @@ def _unknown_ids(
     seen = marks.jurors if which == "juror" else marks.targets
     codes = marks.juror if which == "juror" else marks.target
     column = col.JUROR_ID if which == "juror" else col.TARGET_ID
-    unknown = np.array([v not in known for v in seen] + [False], dtype=bool)
+    unknown = np.append(~pd.Index(seen, dtype=object).isin(list(known)), False)
     bad = unknown[codes]
     if not bad.any():
         return
@@ -453,31 +457,24 @@ def _check_targets(
 ) -> None:
     ids = candidates[col.CANDIDATE_ID].to_numpy(dtype=object)
     project_column = candidates[col.PROJECT]
-    projects_of = project_column.astype(object).where(project_column.notna(), None)
-    project_of = dict(zip(ids, projects_of.to_numpy(dtype=object), strict=True))
-    projects = {p for p in project_of.values() if p is not None}
+    in_project = project_column.notna().to_numpy()
+    projects = np.asarray(project_column[in_project].unique(), dtype=object)
     _unknown_ids(
         marks,
         "target",
-        set(project_of) | projects,
+        {*ids, *projects},
         table,
         "id.unknown_target",
         "is neither a candidate id nor a project id; correct the id or add the candidate",
         report,
     )
     # per distinct target: 0 unknown, 1 candidate in a project, 2 solo candidate, 3 project
-    kind_of = np.array(
-        [
-            (1 if project_of[t] is not None else 2)
-            if t in project_of
-            else 3
-            if t in projects
-            else 0
-            for t in marks.targets
-        ]
-        + [0]
+    candidate = pd.Index(ids).get_indexer(marks.targets)
+    is_project = pd.Index(projects).get_indexer(marks.targets) >= 0
+    kind_of = np.where(
+        candidate >= 0, np.where(in_project[candidate], 1, 2), np.where(is_project, 3, 0)
     )
-    kind = kind_of[marks.target]
+    kind = np.append(kind_of, 0)[marks.target]
     project_level = np.array([c.level == "project" for c in config.criteria])[marks.criterion]
     wrong = ((project_level & (kind == 1)) | (~project_level & (kind == 3))) & ~np.isnan(
         marks.score
@@ -488,7 +485,8 @@ def _check_targets(
         if criterion.level == "project":
             message = (
                 f"Criterion '{criterion.name}' is scored per project, but '{target}' is a "
-                f"candidate in project '{project_of[target]}'. Give the mark to the "
+                f"candidate in project '{project_column.iloc[ids.tolist().index(target)]}'. "
+                "Give the mark to the "
                 'project id, or set level = "candidate" in event.toml.'
             )
         else:
@@ -517,8 +515,13 @@ def _mark_keys(marks: _Marks) -> np.ndarray:
 
 def _duplicates(marks: _Marks, table: RawTable, report: Report) -> _Marks:
     keys = _mark_keys(marks)
-    ordered = np.sort(keys)
-    if not (ordered[1:] == ordered[:-1]).any():  # sorting beats hashing for int keys
+    size = (len(marks.names) + 1) * (len(marks.targets) + 1) * (len(marks.jurors) + 1)
+    if size <= 4 * len(keys) + 1024:  # counting beats sorting and hashing for small ranges
+        repeated = bool(len(keys)) and np.bincount(keys, minlength=size).max() > 1
+    else:
+        ordered = np.sort(keys)
+        repeated = bool((ordered[1:] == ordered[:-1]).any())
+    if not repeated:
         return marks
     dup = pd.Series(keys).duplicated(keep=False).to_numpy()
     drop = np.zeros(len(keys), dtype=bool)
@@ -567,10 +570,12 @@ def _missing_marks(
     table: RawTable,
     report: Report,
 ) -> None:
+    n_targets = len(marks.targets)
+    counts = np.bincount(
+        marks.criterion * n_targets + marks.target, minlength=len(config.criteria) * n_targets
+    ).reshape(len(config.criteria), n_targets)
     for index, criterion in enumerate(config.criteria):
-        scored_codes = np.flatnonzero(
-            np.bincount(marks.target[marks.criterion == index], minlength=len(marks.targets))
-        )
+        scored_codes = np.flatnonzero(counts[index])
         if len(scored_codes) == 0:
             report(
                 _at(
@@ -615,20 +620,41 @@ def _clean_frame(marks: _Marks, config: EventConfig) -> pd.DataFrame:
         out[order] = np.arange(len(values))
         return out
 
+    def text(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        # a take from the few distinct texts: no per-row string validation
+        return pd.array(values, dtype="str").take(codes)
+
     j_rank, t_rank, c_rank = ranks(marks.jurors), ranks(marks.targets), ranks(marks.names)
     key = (c_rank[marks.criterion] * len(marks.targets) + t_rank[marks.target]) * len(
         marks.jurors
     ) + j_rank[marks.juror]
-    order = np.argsort(key, kind="stable")
+    order = _sort_order(key, len(marks.names) * len(marks.targets) * len(marks.jurors))
     levels = np.array([c.level for c in config.criteria], dtype=object)
     criterion = marks.criterion[order]
     return pd.DataFrame(
         {
-            col.JUROR_ID: pd.array(marks.jurors[marks.juror[order]], dtype="str"),
-            col.TARGET_ID: pd.array(marks.targets[marks.target[order]], dtype="str"),
-            col.CRITERION: pd.array(marks.names[criterion], dtype="str"),
+            col.JUROR_ID: text(marks.jurors, marks.juror[order]),
+            col.TARGET_ID: text(marks.targets, marks.target[order]),
+            col.CRITERION: text(marks.names, criterion),
             col.SCORE: marks.score[order].astype(float),
-            col.LEVEL: pd.array(levels[criterion], dtype="str"),
+            col.LEVEL: text(levels, criterion),
             col.SOURCE_ROW: marks.row[order].astype(np.int64),
-        }
+        },
+        copy=False,  # every column is a fresh array
     )
+
+
+def _sort_order(key: np.ndarray, size: int) -> np.ndarray:
+    """Return the stable sorting order of non-negative integer keys below ``size``.
+
+    Keys are unique here (duplicate marks are dropped before), so when the key range is
+    small a scatter into ``size`` slots sorts in linear time; otherwise, or if keys repeat,
+    a stable argsort does.
+    """
+    if size <= 4 * len(key) + 1024:
+        slots = np.full(size, -1, dtype=np.intp)
+        slots[key] = np.arange(len(key))
+        order = slots[slots >= 0]
+        if len(order) == len(key):
+            return order
+    return np.argsort(key, kind="stable")
