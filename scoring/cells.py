@@ -50,7 +50,7 @@ __all__ = [
     "totals_rows",
 ]
 
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]\d{2,}$")  # as Excel shows it
 _INTEGRAL_FLOAT = re.compile(r"^(\d+)\.0+$")
 _HOMOGLYPHS = str.maketrans("асеорхуікјАВСЕНКМОРТХІЈ", "aceopxyikjABCEHKMOPTXIJ")
 _TRUE = frozenset({"true", "yes", "y", "1", "да", "истина", "oui", "sí", "si", "x", "+"})

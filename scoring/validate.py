@@ -368,13 +368,15 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
         | frame[col.GROUP].isna().to_numpy()
     )
     keep = ~totals_rows(table, coded, found.add, incomplete=incomplete)
-    sub = RawTable(
-        table.frame.loc[keep].reset_index(drop=True),
-        table.rows[keep],
-        table.file,
-        table.sheet,
-        table.typed,
-    )
+    sub = table
+    if not keep.all():
+        sub = RawTable(
+            table.frame.loc[keep].reset_index(drop=True),
+            table.rows[keep],
+            table.file,
+            table.sheet,
+            table.typed,
+        )
     rows = sub.rows
     out: dict[str, Any] = {}
     for column, (codes, uniques) in coded.items():
@@ -413,14 +415,14 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
     result["_row"] = rows
     _check_candidate_ids(result, sub, found)
     _near_duplicates(
-        result[col.CANDIDATE_ID].dropna().unique(),
+        _used(*coded[col.CANDIDATE_ID], keep),
         what="Candidate ids",
         file=sub.file,
         column=col.CANDIDATE_ID,
         report=found.add,
     )
     _near_duplicates(
-        result[col.NAME].dropna().unique(),
+        _used(*coded[col.NAME], keep),
         what="Names",
         file=sub.file,
         column=col.NAME,
@@ -431,6 +433,11 @@ def _candidates(table: RawTable, config: EventConfig, found: _Issues) -> pd.Data
     result = result.drop(columns="_row").sort_values(col.CANDIDATE_ID, ignore_index=True)
     text_columns = [c for c in result.columns if c != col.ELIGIBLE]
     return result.astype(dict.fromkeys(text_columns, "str")).astype({col.ELIGIBLE: bool})
+
+
+def _used(codes: np.ndarray, uniques: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The distinct values that rows in ``keep`` hold."""
+    return uniques[np.bincount(codes[keep] + 1, minlength=len(uniques) + 1)[1:] > 0]
 
 
 def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) -> None:
@@ -485,8 +492,11 @@ def _check_candidate_ids(result: pd.DataFrame, table: RawTable, found: _Issues) 
                 value=project,
             )
         )
-    n_groups = projects.groupby(col.PROJECT)[col.GROUP].nunique()
-    spread = projects.loc[projects[col.PROJECT].isin(n_groups.index[n_groups > 1])]
+    project_codes, _ = pd.factorize(projects[col.PROJECT])
+    group_codes, group_names = pd.factorize(projects[col.GROUP])
+    pairs = np.unique(project_codes * (len(group_names) + 1) + group_codes + 1)
+    n_groups = np.bincount(pairs // (len(group_names) + 1))
+    spread = projects.loc[n_groups[project_codes] > 1] if len(pairs) else projects.iloc[:0]
     for project_id, members in spread.groupby(col.PROJECT, sort=True):
         project = str(project_id)
         groups = sorted(set(members[col.GROUP].dropna()))

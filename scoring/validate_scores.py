@@ -574,9 +574,9 @@ def _missing_marks(
     counts = np.bincount(
         marks.criterion * n_targets + marks.target, minlength=len(config.criteria) * n_targets
     ).reshape(len(config.criteria), n_targets)
+    expected_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for index, criterion in enumerate(config.criteria):
-        scored_codes = np.flatnonzero(counts[index])
-        if len(scored_codes) == 0:
+        if not counts[index].any():
             report(
                 _at(
                     table,
@@ -591,15 +591,11 @@ def _missing_marks(
             continue
         if candidates is None:
             continue
-        ids = candidates[col.CANDIDATE_ID]
-        if criterion.level == "candidate":
-            expected = pd.Index(ids.to_numpy(dtype=object))
-        else:
-            solo = ids[candidates[col.PROJECT].isna()].to_numpy(dtype=object)
-            projects = candidates[col.PROJECT].dropna().unique()
-            expected = pd.Index(np.concatenate([np.asarray(projects, dtype=object), solo]))
-        scored = pd.Index(marks.targets[scored_codes])
-        for target in expected.difference(scored).sort_values():
+        expected, position = expected_of.get(criterion.level) or expected_of.setdefault(
+            criterion.level, _expected_targets(candidates, criterion.level, marks.targets)
+        )
+        unscored = expected[(position < 0) | (np.append(counts[index], 0)[position] == 0)]
+        for target in sorted(unscored.tolist()):
             report(
                 _at(
                     table,
@@ -611,6 +607,20 @@ def _missing_marks(
                     value=str(target),
                 )
             )
+
+
+def _expected_targets(
+    candidates: pd.DataFrame, level: str, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Targets that should have marks at ``level``, and their codes in ``targets`` (-1: none)."""
+    ids = candidates[col.CANDIDATE_ID]
+    if level == "candidate":
+        expected = ids.to_numpy(dtype=object)
+    else:
+        solo = ids[candidates[col.PROJECT].isna()].to_numpy(dtype=object)
+        projects = np.asarray(candidates[col.PROJECT].dropna().unique(), dtype=object)
+        expected = np.concatenate([projects, solo])
+    return expected, pd.Index(targets, dtype=object).get_indexer(expected)
 
 
 def _clean_frame(marks: _Marks, config: EventConfig) -> pd.DataFrame:
@@ -636,9 +646,9 @@ def _clean_frame(marks: _Marks, config: EventConfig) -> pd.DataFrame:
             col.JUROR_ID: text(marks.jurors, marks.juror[order]),
             col.TARGET_ID: text(marks.targets, marks.target[order]),
             col.CRITERION: text(marks.names, criterion),
-            col.SCORE: marks.score[order].astype(float),
+            col.SCORE: marks.score[order].astype(float, copy=False),
             col.LEVEL: text(levels, criterion),
-            col.SOURCE_ROW: marks.row[order].astype(np.int64),
+            col.SOURCE_ROW: marks.row[order].astype(np.int64, copy=False),
         },
         copy=False,  # every column is a fresh array
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import unicodedata
 from pathlib import Path
@@ -130,8 +131,9 @@ _names = st.text(_NAME_CHARS, min_size=1, max_size=20).filter(
         }
     )
 )
+_EXCEL_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]\d{2,}$")
 _ids = st.text(string.ascii_letters + string.digits + "-_АБВЖЯ中文", min_size=1, max_size=8).filter(
-    lambda s: not s.replace(".", "").isdigit() and "E+" not in s.upper()
+    lambda s: not s.replace(".", "").isdigit() and not _EXCEL_SCIENTIFIC.match(s)
 )
 
 

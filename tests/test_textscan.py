@@ -86,3 +86,20 @@ def test_distinct_drops_unused_categories() -> None:
     codes, uniques = distinct(series)
     assert codes.tolist() == [0, -1, 0]
     assert uniques.tolist() == ["b"]
+
+
+def test_distinct_of_long_grouped_column_matches_factorize() -> None:
+    rng = np.random.default_rng(3)
+    cells = np.repeat(np.array(["b", "a", None, "c", np.nan], dtype=object), 20_000)
+    cells[rng.integers(0, len(cells), 50)] = "z"  # break some runs
+    codes, uniques = distinct(pd.Series(cells, dtype=object))
+    expected_codes, expected_uniques = pd.factorize(cells, use_na_sentinel=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == list(expected_uniques)
+
+
+def test_distinct_of_long_column_with_pd_na_falls_back() -> None:
+    cells = np.repeat(np.array(["b", pd.NA], dtype=object), 40_000)
+    codes, uniques = distinct(pd.Series(cells, dtype=object))
+    assert sorted(set(codes.tolist())) == [-1, 0]
+    assert uniques.tolist() == ["b"]
