@@ -18,21 +18,18 @@ import traceback
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import pandas as pd
+from selection.charts import ChartWorker
 
-from scoring.config import config_json_schema
-from scoring.errors import (
-    InvalidEventError,
-    PitchJuryError,
-    SolverError,
-    SolverUnavailableError,
-    issues_from_frame,
-)
-from scoring.ingest import load_event
-from selection.outputs import OutputError
-from selection.text import Style, format_event_summary, format_issues
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from selection.text import Style
+
+# The library is imported inside the commands, after `run` has started its chart worker
+# (see selection.charts), so the worker forks before pandas is loaded and imports
+# matplotlib while this process imports and reads the rest.
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -56,8 +53,14 @@ class _Console:
 
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out, self.err = out, err
-        self.style = Style.for_stream(out)
         self.show_progress = hasattr(err, "isatty") and err.isatty()
+        self.worker: ChartWorker | None = None
+
+    @property
+    def style(self) -> Style:
+        from selection.text import Style
+
+        return Style.for_stream(self.out)
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -158,6 +161,10 @@ def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None
 
 
 def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
+    from scoring.errors import issues_from_frame
+    from scoring.ingest import load_event
+    from selection.text import format_event_summary, format_issues
+
     event = load_event(args.event)
     console.print(format_event_summary(event))
     issues = issues_from_frame(event.warnings)
@@ -170,6 +177,8 @@ def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace, console: _Console) -> int:
+    from scoring.config import config_json_schema
+
     console.print(config_json_schema())
     return EXIT_OK
 
@@ -199,9 +208,11 @@ def _cmd_init(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) -> int:
+    from scoring.ingest import load_event
     from selection.export import write_run
     from selection.pipeline import run_event
     from selection.report import summary_text
+    from selection.text import format_issues
 
     out = Path(args.out)
     console.progress(f"Reading and checking {event_path} ...")
@@ -225,7 +236,7 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
         found = sensitivity(result.event, seed=args.seed, solver=args.solver)
         extras["sensitivity"] = ("Scoring-method sensitivity", found.describe(), found.table)
     console.progress(f"Writing files to {out} ...")
-    written = write_run(result, out, extras=extras)
+    written = write_run(result, out, extras=extras, worker=console.worker)
     infeasible = result.selection.infeasibility is not None
     if not args.quiet or infeasible:
         console.print(summary_text(result))
@@ -252,6 +263,7 @@ def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace, console: _Console) -> int:
+    from scoring.ingest import load_event
     from selection.pipeline import run_event
 
     event = load_event(args.event)
@@ -318,6 +330,26 @@ def _main(argv: Sequence[str] | None, console: _Console) -> int:
         return int(exc.code or 0)
     if getattr(args, "quiet", False):
         console.show_progress = False
+    if args.command in ("run", "demo"):
+        console.worker = ChartWorker.start()  # draws the report's charts in parallel
+    try:
+        return _command(args, console)
+    finally:
+        if console.worker is not None:
+            console.worker.close()
+
+
+def _command(args: argparse.Namespace, console: _Console) -> int:
+    """Run the command; turn every expected failure into its message and exit code."""
+    from scoring.errors import (
+        InvalidEventError,
+        PitchJuryError,
+        SolverError,
+        SolverUnavailableError,
+    )
+    from selection.outputs import OutputError
+    from selection.text import format_issues
+
     try:
         return _COMMANDS[args.command](args, console)
     except InvalidEventError as exc:

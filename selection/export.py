@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from selection.audit import audit_record
+from selection.charts import ChartWorker, chart_jobs, render_all
 from selection.outputs import OutputError, atomic_write, csv_bytes, json_bytes, xlsx_bytes
 from selection.pipeline import RunResult
 from selection.report import build_report
@@ -90,12 +91,14 @@ def write_run(
     out: Path,
     *,
     extras: Mapping[str, tuple[str, str, pd.DataFrame]] | None = None,
+    worker: ChartWorker | None = None,
 ) -> list[Path]:
     """Write all output files of ``result`` into ``out`` (created if needed).
 
     ``extras`` maps a file stem to ``(title, text, table)``: each table is written as
     ``STEM.csv`` and as a sheet, and shown with its text in the report (what-if and
-    sensitivity analyses use this).
+    sensitivity analyses use this). A :class:`~selection.charts.ChartWorker` draws the
+    report's charts while the tables are written; without one they are drawn here.
 
     Returns
     -------
@@ -108,6 +111,9 @@ def write_run(
         When ``out`` holds the event's inputs or cannot be written.
     """
     check_output_folder(result, out)
+    jobs = chart_jobs(result)
+    if worker is not None:
+        worker.submit(jobs)
     extras = dict(extras or {})
     frames = {**output_frames(result), **{stem: item[2] for stem, item in extras.items()}}
     audit = audit_record(result)
@@ -120,6 +126,7 @@ def write_run(
         result,
         audit={k: v for k, v in audit.items() if k != "timings"},
         extras=list(extras.values()),
+        charts=render_all(jobs, worker),
     )
     files["report.html"] = report.to_html().encode("utf-8")
     files["audit.json"] = json_bytes(audit)

@@ -29,8 +29,8 @@ _STATUS_COLOURS = {
 }
 
 
-def _figure(width: float, height: float, *, left: float) -> Figure:
-    """Return an empty figure with fixed margins (``left`` in inches, for the labels).
+def _figure(width: float, height: float, *, left: float, right: float = 0.2) -> Figure:
+    """Return an empty figure with fixed margins (``left`` and ``right`` in inches).
 
     Fixed margins instead of an automatic layout keep drawing fast: layout engines measure
     every label several times.
@@ -44,7 +44,10 @@ def _figure(width: float, height: float, *, left: float) -> Figure:
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: names in any script
     figure = Figure(figsize=(width, height))
     figure.subplots_adjust(
-        left=min(left / width, 0.6), right=0.97, top=1 - 0.45 / height, bottom=0.55 / height
+        left=min(left / width, 0.6),
+        right=1 - right / width,
+        top=1 - 0.45 / height,
+        bottom=0.55 / height,
     )
     return figure
 
@@ -78,18 +81,37 @@ def group_merit_figure(ranking: pd.DataFrame, group: str) -> Figure:
     error = rows[col.MERIT_SE].to_numpy(dtype=float) if col.MERIT_SE in rows else None
     colours = [_STATUS_COLOURS.get(str(s), "#8c8c8c") for s in rows[col.STATUS]]
     positions = np.arange(len(rows))
-    axes.barh(
-        positions,
-        np.nan_to_num(merit),
-        xerr=error,
-        color=colours,
-        ecolor="#333333",
-        capsize=2,
-        height=0.7,
-    )
-    axes.set_yticks(positions, labels, fontsize=8)
+    low = float(np.nanmin(merit)) if np.isfinite(merit).any() else 0.0
+    left = max(0.0, low - 1.0)
+    bars = np.nan_to_num(merit, nan=left)
+    # One collection for all bars and one for all error bars: a chart of many candidates
+    # draws as fast as a chart of a few.
+    from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.patches import Patch
 
+    half = 0.35
+    axes.add_collection(
+        PolyCollection(
+            [
+                [(left, y - half), (x, y - half), (x, y + half), (left, y + half)]
+                for y, x in zip(positions, bars, strict=True)
+            ],
+            facecolors=colours,
+            edgecolors="none",
+        )
+    )
+    if error is not None:
+        spread = np.column_stack([merit - error, merit + error])
+        segments = [
+            [(lo, y), (hi, y)]
+            for y, (lo, hi) in zip(positions, spread, strict=True)
+            if np.isfinite(lo) and np.isfinite(hi)
+        ]
+        axes.add_collection(LineCollection(segments, colors="#333333", linewidths=1.0))
+    high = np.nanmax(np.append(merit + (error if error is not None else 0.0), bars))
+    axes.set_xlim(left, float(high) + 0.05 * max(float(high) - left, 1.0))
+    axes.set_ylim(-0.6, max(len(rows), 1) - 0.4)
+    axes.set_yticks(positions, labels, fontsize=8)
     handles: list[Any] = [
         Patch(color=colour, label=status.replace("_", " "))
         for status, colour in _STATUS_COLOURS.items()
@@ -102,11 +124,18 @@ def group_merit_figure(ranking: pd.DataFrame, group: str) -> Figure:
             axes.axvline(cut, color="#b2182b", linestyle="--", linewidth=1, label="cut-off")
         )
     axes.legend(handles=handles, loc="lower right", fontsize=8)
-    low = np.nanmin(merit) if np.isfinite(merit).any() else 0.0
-    axes.set_xlim(left=max(0.0, float(low) - 1.0))
-    axes.set_xlabel("merit (bars: ± one standard error)")
-    axes.set_title(str(group))
+    _label(axes, "merit (bars: ± one standard error)", title=str(group))
     return figure
+
+
+def _label(axes: Any, xlabel: str, *, title: str | None = None) -> None:
+    """Set the x label (and title) at fixed places: placing them automatically measures
+    every tick label again, which costs more than drawing the chart."""
+    axes.set_xlabel(xlabel)
+    height = axes.get_position().height * axes.figure.get_figheight()  # inches
+    axes.xaxis.set_label_coords(0.5, -0.3 / height)
+    if title is not None:
+        axes.set_title(title, y=1.0, pad=6)
 
 
 def severity_figure(jurors: pd.DataFrame) -> Figure:
@@ -122,28 +151,38 @@ def severity_figure(jurors: pd.DataFrame) -> Figure:
     'severity (marks above the panel; ± one standard error)'
     """
     juror_ids = sorted(jurors[col.JUROR_ID].unique(), reverse=True)
-    figure = _figure(7.5, 1.2 + 0.3 * max(len(juror_ids), 1), left=_label_inches(juror_ids))
+    criteria = sorted(jurors[col.CRITERION].unique())
+    figure = _figure(
+        7.5,
+        1.2 + 0.3 * max(len(juror_ids), 1),
+        left=_label_inches(juror_ids),
+        right=0.3 + _label_inches([str(c) for c in criteria], fontsize=7),
+    )
     axes = figure.subplots()
     where = {j: i for i, j in enumerate(juror_ids)}
-    criteria = sorted(jurors[col.CRITERION].unique())
     offsets = np.linspace(-0.25, 0.25, max(len(criteria), 1))
-    for shift, criterion in zip(offsets, criteria, strict=False):
+    from matplotlib.collections import LineCollection
+
+    for index, (shift, criterion) in enumerate(zip(offsets, criteria, strict=False)):
         rows = jurors[jurors[col.CRITERION] == criterion]
         y = np.array([where[j] for j in rows[col.JUROR_ID]]) + shift
-        axes.errorbar(
-            rows[col.SEVERITY],
-            y,
-            xerr=rows[col.SEVERITY_SE],
-            fmt="o",
-            markersize=4,
-            capsize=2,
-            label=str(criterion),
+        x = rows[col.SEVERITY].to_numpy(dtype=float)
+        se = rows[col.SEVERITY_SE].to_numpy(dtype=float)
+        colour = f"C{index % 10}"
+        axes.add_collection(
+            LineCollection(
+                [[(a - e, b), (a + e, b)] for a, b, e in zip(x, y, se, strict=True)],
+                colors=colour,
+                linewidths=1.0,
+            )
         )
+        axes.plot(x, y, "o", markersize=4, color=colour, label=str(criterion))
     axes.axvline(0.0, color="#333333", linewidth=0.8)
+    axes.set_ylim(-0.6, max(len(juror_ids), 1) - 0.4)
     axes.set_yticks(range(len(juror_ids)), juror_ids, fontsize=8)
-    axes.set_xlabel("severity (marks above the panel; ± one standard error)")
-    if criteria:
-        axes.legend(fontsize=7, loc="best")
+    _label(axes, "severity (marks above the panel; ± one standard error)")
+    if criteria:  # outside the plot, so it never hides a juror
+        axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return figure
 
 

@@ -175,10 +175,13 @@ def build_report(
     *,
     audit: dict[str, Any] | None = None,
     extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    charts: Sequence[str] | None = None,
 ) -> Report:
     """Gather the report of ``result``; ``audit`` (without timings) fills the audit block.
 
     ``extras`` adds sections ``(title, text, table)``, e.g. a what-if comparison.
+    ``charts`` are the SVG texts of :func:`selection.charts.chart_jobs` of ``result``, in
+    order (drawn here when not given).
 
     Examples
     --------
@@ -189,8 +192,14 @@ def build_report(
     >>> [s.title for s in report.sections][:3]
     ['Delegation', 'Groups', 'Rules and the price of fairness']
     """
-    from selection.plots import figure_svg, group_merit_figure, severity_figure
+    from selection.charts import chart_jobs, render
 
+    jobs = chart_jobs(result)
+    svgs = list(charts) if charts is not None else [render(job) for job in jobs]
+    drawn = {
+        kind: tuple((j.caption, svg) for j, svg in zip(jobs, svgs, strict=True) if j.kind == kind)
+        for kind in ("group_merit", "rank_interval", "severity")
+    }
     event = result.event
     selection = result.selection
     sections: list[Section] = []
@@ -204,28 +213,10 @@ def build_report(
         )
     sections.append(Section("Delegation", tables=(("", result.delegation),)))
     ranking = result.ranking
-    charts = tuple(
-        (
-            f"Merit in {group} with one standard error; dashed line: the cut-off.",
-            figure_svg(group_merit_figure(ranking, group)),
-        )
-        for group in event.groups
-    )
-    posterior = result.scoring.posterior
-    if posterior is not None:
-        from selection.plots_bayes import rank_interval_figure
-
-        charts = charts + tuple(
-            (
-                f"Rank in {group}: expected rank with 50% (thick) and 90% (thin) credible "
-                "intervals; dashed line: the cut-off. Intervals crossing it are the grey zone.",
-                figure_svg(rank_interval_figure(posterior, group, event.seats(group))),
-            )
-            for group in event.groups
-        )
+    charts_shown = drawn["group_merit"] + drawn["rank_interval"]
     columns = [c for c in ranking.columns if c != col.GROUP][:11]
     tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
-    sections.append(Section("Groups", tables=tables, charts=charts))
+    sections.append(Section("Groups", tables=tables, charts=charts_shown))
     if result.lottery is not None:
         sections.append(
             Section(
@@ -273,11 +264,7 @@ def build_report(
         )
     )
     jurors = result.jurors
-    juror_charts = (
-        (("Juror severity per criterion.", figure_svg(severity_figure(jurors))),)
-        if len(jurors)
-        else ()
-    )
+    juror_charts = drawn["severity"]
     sections.append(
         Section(
             "Jurors and reliability",

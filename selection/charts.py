@@ -1,0 +1,264 @@
+"""The report's charts as jobs, rendered inline or by a helper process drawing in parallel.
+
+Drawing is the slowest part of writing a report: importing matplotlib takes about half a
+second and each chart about a tenth. The command line therefore starts a
+:class:`ChartWorker` as its first step. The worker is a forked copy of the command that
+imports matplotlib while the command reads and scores the event, then draws the charts
+while the command writes the tables. Charts come back as SVG text, byte-identical to
+drawing them inline (:func:`render`), which is also what happens whenever a worker cannot
+be used: no ``fork`` on the platform, other threads running, or the worker failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from selection.pipeline import RunResult
+
+__all__ = ["ChartJob", "ChartWorker", "chart_jobs", "render", "render_all"]
+
+ChartKind = Literal["group_merit", "rank_interval", "severity"]
+
+
+@dataclass(frozen=True)
+class ChartJob:
+    """One chart of the report: where it goes, its caption and the data to draw.
+
+    Attributes
+    ----------
+    kind
+        ``"group_merit"`` (args: ranking, group), ``"rank_interval"`` (args: posterior,
+        group, seats) or ``"severity"`` (args: juror diagnostics).
+    caption
+        Text shown under the chart.
+    args
+        Arguments of the plotting function in :mod:`selection.plots` or
+        :mod:`selection.plots_bayes`.
+    """
+
+    kind: ChartKind
+    caption: str
+    args: tuple[Any, ...]
+
+
+def chart_jobs(result: RunResult) -> list[ChartJob]:
+    """Return the charts of ``result``'s report, in the order the report shows them.
+
+    Examples
+    --------
+    >>> from scoring.example import example_event_path
+    >>> from scoring.ingest import load_event
+    >>> from selection.pipeline import run_event
+    >>> [job.kind for job in chart_jobs(run_event(load_event(example_event_path())))]
+    ['group_merit', 'group_merit', 'group_merit', 'group_merit', 'severity']
+    """
+    event = result.event
+    jobs = [
+        ChartJob(
+            "group_merit",
+            f"Merit in {group} with one standard error; dashed line: the cut-off.",
+            (result.ranking, group),
+        )
+        for group in event.groups
+    ]
+    posterior = result.scoring.posterior
+    if posterior is not None:
+        jobs += [
+            ChartJob(
+                "rank_interval",
+                f"Rank in {group}: expected rank with 50% (thick) and 90% (thin) credible "
+                "intervals; dashed line: the cut-off. Intervals crossing it are the grey zone.",
+                (posterior, group, event.seats(group)),
+            )
+            for group in event.groups
+        ]
+    if len(result.jurors):
+        jobs.append(ChartJob("severity", "Juror severity per criterion.", (result.jurors,)))
+    return jobs
+
+
+def render(job: ChartJob) -> str:
+    """Draw one chart job and return it as SVG text (see :func:`selection.plots.figure_svg`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> jurors = pd.DataFrame({"juror_id": ["J1"], "criterion": "c", "severity": [0.1],
+    ...                        "severity_se": [0.1]})
+    >>> render(ChartJob("severity", "Severity.", (jurors,))).startswith("<svg")
+    True
+    """
+    from selection.plots import figure_svg, group_merit_figure, severity_figure
+
+    if job.kind == "group_merit":
+        return figure_svg(group_merit_figure(*job.args))
+    if job.kind == "rank_interval":
+        from selection.plots_bayes import rank_interval_figure
+
+        return figure_svg(rank_interval_figure(*job.args))
+    return figure_svg(severity_figure(*job.args))
+
+
+def render_all(jobs: Sequence[ChartJob], worker: ChartWorker | None = None) -> list[str]:
+    """Return the SVG text of every job: from ``worker`` when it delivers, else drawn here.
+
+    Examples
+    --------
+    >>> render_all([])
+    []
+    """
+    if worker is not None:
+        charts = worker.collect()
+        if charts is not None and len(charts) == len(jobs):
+            return charts
+    return [render(job) for job in jobs]
+
+
+class ChartWorker:
+    """A forked helper process that draws chart jobs while the parent does other work.
+
+    Use :meth:`start` (None when a worker cannot be used), :meth:`submit` the jobs as soon
+    as they are known, :meth:`collect` the SVG texts when needed, and :meth:`close` (or a
+    ``with`` block) in every case. Every failure of the worker makes :meth:`collect`
+    return None, so the caller draws the charts itself.
+
+    Examples
+    --------
+    >>> with ChartWorker.start() or contextlib.nullcontext() as worker:
+    ...     charts = render_all([], worker)
+    >>> charts
+    []
+    """
+
+    def __init__(self, pid: int, jobs: IO[bytes], results: IO[bytes]) -> None:
+        self._pid = pid
+        self._jobs: IO[bytes] | None = jobs
+        self._results: IO[bytes] | None = results
+        self._n_jobs = 0
+
+    @classmethod
+    def start(cls) -> ChartWorker | None:
+        """Fork a worker that imports matplotlib at once; None when forking is unsafe."""
+        if not hasattr(os, "fork") or sys.platform != "linux":
+            return None  # macOS frameworks and Windows do not survive a fork
+        if threading.active_count() > 1:
+            return None  # forking a process with threads can deadlock the child
+        job_read, job_write = os.pipe()
+        result_read, result_write = os.pipe()
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (job_read, job_write, result_read, result_write):
+                os.close(fd)
+            return None
+        if pid == 0:  # the worker never returns from here
+            os.close(job_write)
+            os.close(result_read)
+            _serve(job_read, result_write)
+        os.close(job_read)
+        os.close(result_write)
+        return cls(pid, os.fdopen(job_write, "wb"), os.fdopen(result_read, "rb"))
+
+    def submit(self, jobs: Sequence[ChartJob]) -> None:
+        """Send ``jobs`` to the worker (call once); drawing starts as soon as it is ready."""
+        if self._jobs is None:
+            return
+        self._n_jobs = len(jobs)
+        try:
+            pickle.dump(list(jobs), self._jobs, protocol=pickle.HIGHEST_PROTOCOL)
+            self._jobs.close()
+        except (OSError, pickle.PicklingError):
+            self.close()
+        self._jobs = None
+
+    def collect(self) -> list[str] | None:
+        """Return the SVG texts of the submitted jobs, or None if the worker failed.
+
+        Waits at most 20 seconds plus 5 seconds per chart, then gives up on the worker.
+        """
+        if self._results is None:
+            return None
+        deadline = time.monotonic() + 20.0 + 5.0 * self._n_jobs
+        try:
+            while not select.select([self._results], [], [], 0.5)[0]:
+                if time.monotonic() > deadline:
+                    return None
+            charts = pickle.load(self._results)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return None
+        finally:
+            self.close()
+        if not isinstance(charts, list) or not all(isinstance(c, str) for c in charts):
+            return None
+        return charts
+
+    def close(self) -> None:
+        """Stop the worker (if still running) and release its pipes."""
+        for stream in (self._jobs, self._results):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self._jobs = self._results = None
+        if self._pid:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self._pid, 0)
+            self._pid = 0
+
+    def __enter__(self) -> ChartWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve(job_read: int, result_write: int) -> None:
+    """The worker: warm matplotlib up, draw the jobs it is sent, send the SVGs, exit."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker quietly
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)  # the worker never prints: the parent owns the terminal
+        os.dup2(quiet, 2)
+        _warm_up()
+        with os.fdopen(job_read, "rb") as jobs_in, os.fdopen(result_write, "wb") as out:
+            jobs = pickle.load(jobs_in)
+            charts = [render(job) for job in jobs]
+            pickle.dump(charts, out, protocol=pickle.HIGHEST_PROTOCOL)
+        code = 0
+    except BaseException:  # any failure: the parent draws the charts itself
+        code = 1
+    finally:
+        os._exit(code)  # never run the parent's exit handlers or buffers
+
+
+def _warm_up() -> None:
+    """Import matplotlib and draw a small chart, so fonts and caches are loaded."""
+    import pandas as pd
+
+    render(
+        ChartJob(
+            "severity",
+            "",
+            (
+                pd.DataFrame(
+                    {"juror_id": ["J"], "criterion": "c", "severity": [0.0], "severity_se": [0.1]}
+                ),
+            ),
+        )
+    )

@@ -1,0 +1,65 @@
+"""Report charts: the forked worker draws exactly what inline drawing draws, and any
+failure of the worker falls back to drawing inline."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+
+from scoring.example import example_event_path
+from scoring.ingest import load_event
+from selection.charts import ChartWorker, chart_jobs, render, render_all
+from selection.pipeline import RunResult, run_event
+
+needs_fork = pytest.mark.skipif(
+    sys.platform != "linux", reason="the chart worker forks only on Linux"
+)
+
+
+@pytest.fixture(scope="module")
+def result() -> RunResult:
+    return run_event(load_event(example_event_path()))
+
+
+def test_jobs_cover_every_group_and_the_jurors(result: RunResult) -> None:
+    jobs = chart_jobs(result)
+    assert [j.kind for j in jobs].count("group_merit") == len(result.event.groups)
+    assert jobs[-1].kind == "severity"
+
+
+def test_inline_drawing_is_deterministic(result: RunResult) -> None:
+    job = chart_jobs(result)[0]
+    assert render(job) == render(job)
+
+
+@needs_fork
+def test_worker_draws_the_same_svg_as_inline(result: RunResult) -> None:
+    jobs = chart_jobs(result)
+    worker = ChartWorker.start()
+    if worker is None:
+        pytest.skip("threads are running in this test process, so the worker is not forked")
+    with worker:
+        worker.submit(jobs)
+        charts = worker.collect()
+    assert charts == [render(job) for job in jobs]
+
+
+@needs_fork
+def test_a_dead_worker_means_inline_drawing(result: RunResult) -> None:
+    jobs = chart_jobs(result)[:1]
+    worker = ChartWorker.start()
+    if worker is None:
+        pytest.skip("threads are running in this test process, so the worker is not forked")
+    os.kill(worker._pid, signal.SIGKILL)
+    with worker:
+        worker.submit(jobs)
+        assert worker.collect() is None
+    assert render_all(jobs, worker) == [render(jobs[0])]
+
+
+def test_without_a_worker_charts_are_drawn_inline(result: RunResult) -> None:
+    jobs = chart_jobs(result)[:2]
+    assert render_all(jobs, None) == [render(job) for job in jobs]
