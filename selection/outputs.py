@@ -14,13 +14,10 @@ Writing problems raise :class:`OutputError` with the path and what to do.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import re
 import tempfile
-import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.errors import PitchJuryError
+from selection.xlsx import Sheet, workbook_bytes
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -44,7 +42,6 @@ __all__ = [
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 """Text starting with one of these could run as a formula in a spreadsheet."""
 
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _DECIMALS = 6
 
 
@@ -124,64 +121,57 @@ def xlsx_bytes(
 ) -> bytes:
     """Return a workbook with one sheet per frame, plus a first sheet explaining them.
 
-    Text is always stored as text, never as a formula; floats are rounded to 6 decimals;
-    timestamps are fixed so the bytes depend only on the data.
+    The first sheet, "About", has the columns ``sheet`` and ``what it holds`` (widths 22 and
+    100); then one sheet per frame, its header row bold and frozen. Values go through
+    :func:`plain_value` (missing values are empty cells); floats are rounded to 6 decimals and
+    infinities written as the text ``inf``/``-inf``; text is always stored as text, never as
+    a formula. The bytes depend only on the data (see :mod:`selection.xlsx`, which writes the
+    workbook without openpyxl).
 
     Parameters
     ----------
     sheets
-        Sheet name (at most 31 characters) to frame.
+        Sheet name to frame. Names are cut to 31 characters; characters Excel refuses in a
+        sheet name become ``_`` and names that clash (ignoring case, "About" included) get
+        ``~2``, ``~3``, ... (see :func:`selection.xlsx.sheet_titles`).
     readme
         ``(title, text)`` rows of the first sheet, "About".
 
     Examples
     --------
-    >>> import openpyxl
+    >>> import io, openpyxl
     >>> data = xlsx_bytes({"people": pd.DataFrame({"name": ["=cmd|' /C calc'!A0"]})},
     ...                   readme=[("people", "one row per person")])
     >>> book = openpyxl.load_workbook(io.BytesIO(data))
     >>> book.sheetnames, book["people"]["A2"].data_type, book["people"]["A2"].value
     (['About', 'people'], 's', "=cmd|' /C calc'!A0")
     """
-    import datetime as dt
+    about = Sheet(
+        "About",
+        ["sheet", "what it holds"],
+        [[title, text] for title, text in readme],
+        widths=(22, 100),
+        freeze_header=False,
+    )
+    data = [
+        Sheet(name[:31], [str(column) for column in frame.columns], _plain_rows(frame))
+        for name, frame in sheets.items()
+    ]
+    return workbook_bytes([about, *data])
 
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
-    book = openpyxl.Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def cells(sheet: Any, values: Sequence[object], *, header: bool = False) -> list[Any]:
-        row = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            if header:
-                cell.font = bold
-            row.append(cell)
-        return row
-
-    about = book.create_sheet("About")
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 100
-    about.append(cells(about, ["sheet", "what it holds"], header=True))
-    for title, text in readme:
-        about.append(cells(about, [title, text]))
-    for name, frame in sheets.items():
-        sheet = book.create_sheet(name[:31])
-        sheet.freeze_panes = "A2"
-        rounded = _rounded(frame)
-        sheet.append(cells(sheet, [str(c) for c in rounded.columns], header=True))
-        for values in rounded.itertuples(index=False, name=None):
-            sheet.append(cells(sheet, [plain_value(v) for v in values]))
-    fixed = dt.datetime(2000, 1, 1)
-    book.properties.created = fixed
-    book.properties.modified = fixed
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return _fix_zip_times(buffer.getvalue())
+def _plain_rows(frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
+    """Yield the rows of ``frame`` as :func:`plain_value` values, floats rounded as
+    :func:`_rounded` rounds them (built column by column: far faster than row by row)."""
+    columns = []
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if pd.api.types.is_float_dtype(column.dtype):
+            column = column.round(_DECIMALS)
+        columns.append([plain_value(value) for value in column.tolist()])
+    if not columns:  # no columns: one empty row per row, as the frame has
+        yield from (() for _ in range(len(frame)))
+    yield from zip(*columns, strict=True)
 
 
 def plain_value(value: object) -> object:
@@ -193,6 +183,11 @@ def plain_value(value: object) -> object:
     >>> plain_value(np.int64(3)), plain_value(np.float64("nan")), plain_value(pd.NA)
     (3, None, None)
     """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cases, answered fast
+        return value
+    if kind is float:
+        return None if value != value else value
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float | np.floating) and np.isnan(value):
@@ -214,23 +209,6 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {str(key): plain_value(value) for key, value in row.items()}
         for row in frame.to_dict(orient="records")
     ]
-
-
-def _fix_zip_times(data: bytes) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", content
-                )
-            target.writestr(fixed, content)
-    return out.getvalue()
 
 
 def atomic_write(path: Path, data: bytes) -> None:
