@@ -21,9 +21,10 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from selection.draw import BarChart, DotChart, IntervalChart
     from selection.pipeline import RunResult
 
 __all__ = ["ChartJob", "ChartWorker", "chart_jobs", "render", "render_all"]
@@ -33,23 +34,21 @@ ChartKind = Literal["group_merit", "rank_interval", "severity"]
 
 @dataclass(frozen=True)
 class ChartJob:
-    """One chart of the report: where it goes, its caption and the data to draw.
+    """One chart of the report: where it goes, its caption and what to draw.
 
     Attributes
     ----------
     kind
-        ``"group_merit"`` (args: ranking, group), ``"rank_interval"`` (args: posterior,
-        group, seats) or ``"severity"`` (args: juror diagnostics).
+        ``"group_merit"``, ``"rank_interval"`` or ``"severity"``: the report section.
     caption
         Text shown under the chart.
-    args
-        Arguments of the plotting function in :mod:`selection.plots` or
-        :mod:`selection.plots_bayes`.
+    spec
+        The chart as plain data (:mod:`selection.draw`), cheap to send to the worker.
     """
 
     kind: ChartKind
     caption: str
-    args: tuple[Any, ...]
+    spec: BarChart | DotChart | IntervalChart
 
 
 def chart_jobs(result: RunResult) -> list[ChartJob]:
@@ -63,51 +62,49 @@ def chart_jobs(result: RunResult) -> list[ChartJob]:
     >>> [job.kind for job in chart_jobs(run_event(load_event(example_event_path())))]
     ['group_merit', 'group_merit', 'group_merit', 'group_merit', 'severity']
     """
+    from selection.plots import group_merit_chart, severity_chart
+
     event = result.event
     jobs = [
         ChartJob(
             "group_merit",
             f"Merit in {group} with one standard error; dashed line: the cut-off.",
-            (result.ranking, group),
+            group_merit_chart(result.ranking, group),
         )
         for group in event.groups
     ]
     posterior = result.scoring.posterior
     if posterior is not None:
+        from selection.plots_bayes import rank_interval_chart
+
         jobs += [
             ChartJob(
                 "rank_interval",
                 f"Rank in {group}: expected rank with 50% (thick) and 90% (thin) credible "
                 "intervals; dashed line: the cut-off. Intervals crossing it are the grey zone.",
-                (posterior, group, event.seats(group)),
+                rank_interval_chart(posterior, group, event.seats(group)),
             )
             for group in event.groups
         ]
     if len(result.jurors):
-        jobs.append(ChartJob("severity", "Juror severity per criterion.", (result.jurors,)))
+        jobs.append(
+            ChartJob("severity", "Juror severity per criterion.", severity_chart(result.jurors))
+        )
     return jobs
 
 
 def render(job: ChartJob) -> str:
-    """Draw one chart job and return it as SVG text (see :func:`selection.plots.figure_svg`).
+    """Draw one chart job and return it as SVG text (see :func:`selection.draw.svg`).
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> jurors = pd.DataFrame({"juror_id": ["J1"], "criterion": "c", "severity": [0.1],
-    ...                        "severity_se": [0.1]})
-    >>> render(ChartJob("severity", "Severity.", (jurors,))).startswith("<svg")
+    >>> from selection.draw import DotChart
+    >>> render(ChartJob("severity", "Severity.", DotChart(("J1",), (), "x"))).startswith("<svg")
     True
     """
-    from selection.plots import figure_svg, group_merit_figure, severity_figure
+    from selection.draw import svg
 
-    if job.kind == "group_merit":
-        return figure_svg(group_merit_figure(*job.args))
-    if job.kind == "rank_interval":
-        from selection.plots_bayes import rank_interval_figure
-
-        return figure_svg(rank_interval_figure(*job.args))
-    return figure_svg(severity_figure(*job.args))
+    return svg(job.spec)
 
 
 def render_all(jobs: Sequence[ChartJob], worker: ChartWorker | None = None) -> list[str]:
@@ -228,7 +225,11 @@ class ChartWorker:
 
 
 def _serve(job_read: int, result_write: int) -> None:
-    """The worker: warm matplotlib up, draw the jobs it is sent, send the SVGs, exit."""
+    """The worker: warm matplotlib up, draw the jobs it is sent, send the SVGs, exit.
+
+    With more than one processor the warm worker forks a helper for every further
+    processor when the jobs arrive; each draws every n-th chart.
+    """
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker quietly
@@ -236,9 +237,10 @@ def _serve(job_read: int, result_write: int) -> None:
         os.dup2(quiet, 1)  # the worker never prints: the parent owns the terminal
         os.dup2(quiet, 2)
         _warm_up()
-        with os.fdopen(job_read, "rb") as jobs_in, os.fdopen(result_write, "wb") as out:
+        with os.fdopen(job_read, "rb") as jobs_in:
             jobs = pickle.load(jobs_in)
-            charts = [render(job) for job in jobs]
+        charts = _draw_shared(jobs, _processors())
+        with os.fdopen(result_write, "wb") as out:
             pickle.dump(charts, out, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0
     except BaseException:  # any failure: the parent draws the charts itself
@@ -247,18 +249,48 @@ def _serve(job_read: int, result_write: int) -> None:
         os._exit(code)  # never run the parent's exit handlers or buffers
 
 
+def _processors() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _draw_shared(jobs: list[ChartJob], processors: int) -> list[str]:
+    """Draw ``jobs`` here and in ``processors - 1`` forked helpers; return them in order."""
+    n_helpers = max(0, min(processors, len(jobs)) - 1)
+    helpers: list[tuple[int, int]] = []
+    for index in range(1, n_helpers + 1):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # helper: draw every n-th job, send them, exit
+            code = 1
+            try:
+                os.close(read)
+                share = [render(job) for job in jobs[index :: n_helpers + 1]]
+                with os.fdopen(write, "wb") as out:
+                    pickle.dump(share, out, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        helpers.append((pid, read))
+    charts: list[str | None] = [None] * len(jobs)
+    charts[0 :: n_helpers + 1] = [render(job) for job in jobs[0 :: n_helpers + 1]]
+    for index, (pid, read) in enumerate(helpers, start=1):
+        with os.fdopen(read, "rb") as answer:
+            charts[index :: n_helpers + 1] = pickle.load(answer)
+        os.waitpid(pid, 0)
+    if any(chart is None for chart in charts):
+        raise RuntimeError("a chart helper returned too few charts")
+    return [chart for chart in charts if chart is not None]
+
+
 def _warm_up() -> None:
     """Import matplotlib and draw a small chart, so fonts and caches are loaded."""
-    import pandas as pd
+    import numpy as np
 
-    render(
-        ChartJob(
-            "severity",
-            "",
-            (
-                pd.DataFrame(
-                    {"juror_id": ["J"], "criterion": "c", "severity": [0.0], "severity_se": [0.1]}
-                ),
-            ),
-        )
-    )
+    from selection.draw import DotChart, DotSeries, svg
+
+    one = np.array([0.0])
+    svg(DotChart(("J",), (DotSeries("c", one, one, one + 0.1),), "severity"))

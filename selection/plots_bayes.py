@@ -1,7 +1,7 @@
 """Charts of the Bayesian ranking (``[scoring] method = "bayes"``) for the report and notebooks.
 
 Drawn like :mod:`selection.plots`: matplotlib is imported only when a chart is drawn, margins
-are fixed, and :func:`selection.plots.figure_svg` renders a figure as byte-stable SVG.
+are fixed, and :func:`selection.draw.figure_svg` renders a figure as byte-stable SVG.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from scoring import columns as col
-from selection.plots import _figure, _label_inches
+from selection.draw import IntervalChart, draw, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["rank_interval_figure", "rankogram_figure"]
+__all__ = ["rank_interval_chart", "rank_interval_figure", "rankogram_figure"]
 
 
 def _group_rows(posterior: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -64,28 +64,36 @@ def rank_interval_figure(posterior: pd.DataFrame, group: str, seats: int) -> Fig
     >>> figure.axes[0].get_title(), figure.axes[0].get_xlabel()
     ('G', 'rank in the group (1 = best)')
     """
+    return draw(rank_interval_chart(posterior, group, seats))
+
+
+def rank_interval_chart(posterior: pd.DataFrame, group: str, seats: int) -> IntervalChart:
+    """Return the specification of :func:`rank_interval_figure` (plain data).
+
+    Examples
+    --------
+    >>> posterior = pd.DataFrame({"candidate_id": ["a", "b"], "group": "G",
+    ...     "expected_rank": [1.2, 1.8], "rank_lo50": [1, 2], "rank_hi50": [1, 2],
+    ...     "rank_lo90": [1, 1], "rank_hi90": [2, 2]})
+    >>> rank_interval_chart(posterior, "G", seats=1).labels
+    ('b', 'a')
+    """
     rows = _group_rows(posterior, group)
-    labels = _labels(rows)
-    figure = _figure(7.5, 1.2 + 0.24 * max(len(rows), 1), left=_label_inches(labels))
-    axes = figure.subplots()
-    positions = np.arange(len(rows))
-    expected = rows[col.EXPECTED_RANK].to_numpy(dtype=float)
-    for low, high, width, colour, label in (
-        (col.RANK_LO90, col.RANK_HI90, 1.5, "#92c5de", "90% interval"),
-        (col.RANK_LO50, col.RANK_HI50, 5.0, "#2166ac", "50% interval"),
-    ):
-        start = rows[low].to_numpy(dtype=float)
-        stop = rows[high].to_numpy(dtype=float)
-        axes.hlines(positions, start - 0.2, stop + 0.2, color=colour, linewidth=width, label=label)
-    axes.plot(expected, positions, "o", color="#b2182b", markersize=4, label="expected rank")
-    axes.axvline(seats + 0.5, color="#333333", linestyle="--", linewidth=1, label="cut-off")
-    axes.set_yticks(positions, labels, fontsize=8)
-    n_ranks = int(np.nanmax(rows[col.RANK_HI90].to_numpy(dtype=float), initial=seats + 1))
-    axes.set_xlim(0.5, max(n_ranks, seats + 1) + 0.5)
-    axes.set_xlabel("rank in the group (1 = best)")
-    axes.set_title(str(group))
-    axes.legend(loc="upper right", fontsize=7)
-    return figure
+
+    def column(name: str) -> np.ndarray:
+        return rows[name].to_numpy(dtype=float)
+
+    return IntervalChart(
+        title=str(group),
+        labels=tuple(_labels(rows)),
+        expected=column(col.EXPECTED_RANK),
+        low50=column(col.RANK_LO50),
+        high50=column(col.RANK_HI50),
+        low90=column(col.RANK_LO90),
+        high90=column(col.RANK_HI90),
+        seats=int(seats),
+        xlabel="rank in the group (1 = best)",
+    )
 
 
 def rankogram_figure(
@@ -114,7 +122,7 @@ def rankogram_figure(
     >>> len(rankogram_figure(gram, ["a", "b"], seats=1).axes)
     2
     """
-    figure = _figure(6.0, 0.6 + 1.0 * max(len(candidate_ids), 1), left=0.6)
+    figure = new_figure(6.0, 0.6 + 1.0 * max(len(candidate_ids), 1), left=0.6)
     axes_list = figure.subplots(max(len(candidate_ids), 1), 1, sharex=True, squeeze=False)[:, 0]
     for axes, candidate in zip(axes_list, candidate_ids, strict=False):
         rows = rankogram[rankogram[col.CANDIDATE_ID] == candidate]
