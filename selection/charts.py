@@ -24,10 +24,18 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from scoring.pipeline import ScoringResult
     from selection.draw import BarChart, DotChart, IntervalChart
     from selection.pipeline import RunResult
 
-__all__ = ["ChartJob", "ChartWorker", "chart_jobs", "render", "render_all"]
+__all__ = [
+    "ChartJob",
+    "ChartWorker",
+    "chart_jobs",
+    "render",
+    "render_all",
+    "scoring_chart_jobs",
+]
 
 ChartKind = Literal["group_merit", "rank_interval", "severity"]
 
@@ -41,7 +49,7 @@ class ChartJob:
     kind
         ``"group_merit"``, ``"rank_interval"`` or ``"severity"``: the report section.
     caption
-        Text shown under the chart.
+        Text shown under the chart; it also names the chart (no two charts share one).
     spec
         The chart as plain data (:mod:`selection.draw`), cheap to send to the worker.
     """
@@ -62,14 +70,14 @@ def chart_jobs(result: RunResult) -> list[ChartJob]:
     >>> [job.kind for job in chart_jobs(run_event(load_event(example_event_path())))]
     ['group_merit', 'group_merit', 'group_merit', 'group_merit', 'severity']
     """
-    from selection.plots import group_merit_chart, severity_chart
+    from selection.plots import group_merit_chart
 
     event = result.event
     jobs = [
         ChartJob(
             "group_merit",
             f"Merit in {group} with one standard error; dashed line: the cut-off.",
-            group_merit_chart(result.ranking, group),
+            group_merit_chart(result.ranking, group, legend=False),
         )
         for group in event.groups
     ]
@@ -86,11 +94,26 @@ def chart_jobs(result: RunResult) -> list[ChartJob]:
             )
             for group in event.groups
         ]
-    if len(result.jurors):
-        jobs.append(
-            ChartJob("severity", "Juror severity per criterion.", severity_chart(result.jurors))
-        )
+    jobs.extend(scoring_chart_jobs(result.scoring))
     return jobs
+
+
+def scoring_chart_jobs(scoring: ScoringResult) -> list[ChartJob]:
+    """Return the report's charts that need only the scoring (drawn before selection ends).
+
+    Examples
+    --------
+    >>> from scoring.example import example_event_path
+    >>> from scoring.ingest import load_event
+    >>> from scoring.pipeline import score_event
+    >>> [job.kind for job in scoring_chart_jobs(score_event(load_event(example_event_path())))]
+    ['severity']
+    """
+    from selection.plots import severity_chart
+
+    if not len(scoring.jurors):
+        return []
+    return [ChartJob("severity", "Juror severity per criterion.", severity_chart(scoring.jurors))]
 
 
 def render(job: ChartJob) -> str:
@@ -115,20 +138,17 @@ def render_all(jobs: Sequence[ChartJob], worker: ChartWorker | None = None) -> l
     >>> render_all([])
     []
     """
-    if worker is not None:
-        charts = worker.collect()
-        if charts is not None and len(charts) == len(jobs):
-            return charts
-    return [render(job) for job in jobs]
+    drawn = worker.collect() if worker is not None else {}
+    return [drawn.get(job.caption) or render(job) for job in jobs]
 
 
 class ChartWorker:
     """A forked helper process that draws chart jobs while the parent does other work.
 
-    Use :meth:`start` (None when a worker cannot be used), :meth:`submit` the jobs as soon
-    as they are known, :meth:`collect` the SVG texts when needed, and :meth:`close` (or a
-    ``with`` block) in every case. Every failure of the worker makes :meth:`collect`
-    return None, so the caller draws the charts itself.
+    Use :meth:`start` (None when a worker cannot be used), :meth:`submit` jobs as soon as
+    they are known (as often as needed), :meth:`collect` the SVG texts when needed, and
+    :meth:`close` (or a ``with`` block) in every case. A chart the worker did not deliver
+    is missing from :meth:`collect`'s answer, so the caller draws it itself.
 
     Examples
     --------
@@ -142,7 +162,7 @@ class ChartWorker:
         self._pid = pid
         self._jobs: IO[bytes] | None = jobs
         self._results: IO[bytes] | None = results
-        self._n_jobs = 0
+        self._sent: set[str] = set()
 
     @classmethod
     def start(cls) -> ChartWorker | None:
@@ -171,37 +191,40 @@ class ChartWorker:
         return cls(pid, os.fdopen(job_write, "wb"), os.fdopen(result_read, "rb"))
 
     def submit(self, jobs: Sequence[ChartJob]) -> None:
-        """Send ``jobs`` to the worker (call once); drawing starts as soon as it is ready."""
-        if self._jobs is None:
+        """Send the ``jobs`` not sent before; the worker draws them as soon as it is ready."""
+        batch = [job for job in jobs if job.caption not in self._sent]
+        if self._jobs is None or not batch:
             return
-        self._n_jobs = len(jobs)
+        self._sent.update(job.caption for job in batch)
         try:
-            pickle.dump(list(jobs), self._jobs, protocol=pickle.HIGHEST_PROTOCOL)
-            self._jobs.close()
+            pickle.dump(batch, self._jobs, protocol=pickle.HIGHEST_PROTOCOL)
+            self._jobs.flush()
         except (OSError, pickle.PicklingError):
             self.close()
-        self._jobs = None
 
-    def collect(self) -> list[str] | None:
-        """Return the SVG texts of the submitted jobs, or None if the worker failed.
+    def collect(self) -> dict[str, str]:
+        """Return the SVG text of every submitted chart, by caption; empty if the worker failed.
 
         Waits at most 20 seconds plus 5 seconds per chart, then gives up on the worker.
         """
-        if self._results is None:
-            return None
-        deadline = time.monotonic() + 20.0 + 5.0 * self._n_jobs
+        if self._jobs is None or self._results is None:
+            return {}
+        deadline = time.monotonic() + 20.0 + 5.0 * len(self._sent)
         try:
+            pickle.dump(None, self._jobs)  # no more jobs
+            self._jobs.close()
+            self._jobs = None
             while not select.select([self._results], [], [], 0.5)[0]:
                 if time.monotonic() > deadline:
-                    return None
+                    return {}
             charts = pickle.load(self._results)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return None
+        except (OSError, EOFError, pickle.PicklingError, pickle.UnpicklingError):
+            return {}
         finally:
             self.close()
-        if not isinstance(charts, list) or not all(isinstance(c, str) for c in charts):
-            return None
-        return charts
+        if not isinstance(charts, dict):
+            return {}
+        return {k: v for k, v in charts.items() if isinstance(k, str) and isinstance(v, str)}
 
     def close(self) -> None:
         """Stop the worker (if still running) and release its pipes."""
@@ -225,7 +248,8 @@ class ChartWorker:
 
 
 def _serve(job_read: int, result_write: int) -> None:
-    """The worker: warm matplotlib up, draw the jobs it is sent, send the SVGs, exit.
+    """The worker: warm matplotlib up, draw each batch of jobs it is sent until the end
+    marker (None), send the SVGs by caption, exit.
 
     With more than one processor the warm worker forks a helper for every further
     processor when the jobs arrive; each draws every n-th chart.
@@ -237,9 +261,11 @@ def _serve(job_read: int, result_write: int) -> None:
         os.dup2(quiet, 1)  # the worker never prints: the parent owns the terminal
         os.dup2(quiet, 2)
         _warm_up()
+        charts: dict[str, str] = {}
         with os.fdopen(job_read, "rb") as jobs_in:
-            jobs = pickle.load(jobs_in)
-        charts = _draw_shared(jobs, _processors())
+            while (jobs := pickle.load(jobs_in)) is not None:
+                drawn = _draw_shared(jobs, _processors())
+                charts.update(zip((job.caption for job in jobs), drawn, strict=True))
         with os.fdopen(result_write, "wb") as out:
             pickle.dump(charts, out, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0

@@ -209,6 +209,7 @@ def _cmd_init(args: argparse.Namespace, console: _Console) -> int:
 
 def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) -> int:
     from scoring.ingest import load_event
+    from selection.charts import scoring_chart_jobs
     from selection.export import write_run
     from selection.pipeline import run_event
     from selection.report import summary_text
@@ -228,7 +229,14 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
         result = outcome.after
         extras["what_if"] = ("What if", outcome.describe(), outcome.diff)
     else:
-        result = run_event(event, seed=args.seed, solver=args.solver, progress=console.counter)
+        worker = console.worker
+        result = run_event(
+            event,
+            seed=args.seed,
+            solver=args.solver,
+            progress=console.counter,
+            on_scored=None if worker is None else lambda s: worker.submit(scoring_chart_jobs(s)),
+        )
     if getattr(args, "sensitivity", False):
         from selection.whatif import sensitivity
 

@@ -273,6 +273,7 @@ def run_event(
     time_limit: float | None = None,
     method: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_scored: Callable[[ScoringResult], None] | None = None,
 ) -> RunResult:
     """Score ``event``, select its delegation and, when configured, test its stability.
 
@@ -287,6 +288,9 @@ def run_event(
         Override ``[scoring] method``.
     progress
         Called as ``progress(done, total)`` during the stability analysis.
+    on_scored
+        Called with the scoring result as soon as scoring is done, before selection (the
+        command line starts drawing the juror charts then).
 
     Returns
     -------
@@ -304,6 +308,8 @@ def run_event(
     start = time.perf_counter()
     scored = score_event(event, method=method)
     scored_at = time.perf_counter()
+    if on_scored is not None:
+        on_scored(scored)
     selected = select(
         event.candidates,
         scored.merit,

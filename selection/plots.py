@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "STATUS_COLOURS",
     "figure_svg",
     "group_merit_chart",
     "group_merit_figure",
@@ -27,12 +28,13 @@ __all__ = [
     "severity_figure",
 ]
 
-_STATUS_COLOURS = {
+STATUS_COLOURS = {
     "selected": "#1b7837",
     "reserve": "#e08214",
     "not_selected": "#8c8c8c",
     "ineligible": "#d0d0d0",
 }
+"""Bar colour of each candidate status in the merit charts."""
 
 
 def group_merit_figure(ranking: pd.DataFrame, group: str) -> Figure:
@@ -52,8 +54,11 @@ def group_merit_figure(ranking: pd.DataFrame, group: str) -> Figure:
     return draw(group_merit_chart(ranking, group))
 
 
-def group_merit_chart(ranking: pd.DataFrame, group: str) -> BarChart:
+def group_merit_chart(ranking: pd.DataFrame, group: str, *, legend: bool = True) -> BarChart:
     """Return the specification of :func:`group_merit_figure` (plain data, no matplotlib).
+
+    Without ``legend`` the chart has no legend of its own (the report shows one key for
+    every group's chart).
 
     Examples
     --------
@@ -77,11 +82,11 @@ def group_merit_chart(ranking: pd.DataFrame, group: str) -> BarChart:
         ),
         values=merit,
         errors=rows[col.MERIT_SE].to_numpy(dtype=float) if col.MERIT_SE in rows else None,
-        colours=tuple(_STATUS_COLOURS.get(s, "#8c8c8c") for s in statuses),
+        colours=tuple(STATUS_COLOURS.get(s, "#8c8c8c") for s in statuses),
         legend=tuple(
             (status.replace("_", " "), colour)
-            for status, colour in _STATUS_COLOURS.items()
-            if status in statuses
+            for status, colour in STATUS_COLOURS.items()
+            if legend and status in statuses
         ),
         cut=float(np.nanmin(selected)) if np.isfinite(selected).any() else None,
         xlabel="merit (bars: ± one standard error)",

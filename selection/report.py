@@ -36,6 +36,8 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .warning{color:#8a5a00}.error{color:#a00}details{margin:.5rem 0}
 pre{background:#f7f7f7;padding:.5rem;overflow-x:auto;font-size:.8rem}
 figure{margin:.5rem 0 1.5rem}svg{max-width:100%;height:auto}
+.key{font-size:.9rem}.swatch{display:inline-block;width:.9rem;height:.9rem;margin:0 .3rem 0 .8rem;
+vertical-align:-.1rem;border-radius:.15rem}
 """
 
 
@@ -48,6 +50,8 @@ class Section:
     tables: tuple[tuple[str, pd.DataFrame], ...] = ()
     charts: tuple[tuple[str, str], ...] = ()
     details: tuple[tuple[str, str], ...] = ()
+    key: tuple[tuple[str, str], ...] = ()
+    """``(label, colour)`` swatches shown once above the charts (their shared legend)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,12 @@ class Report:
                 if caption:
                     parts.append(f"<h3>{_e(caption)}</h3>")
                 parts.append(_table_html(frame))
+            if section.key and section.charts:
+                swatches = " ".join(
+                    f'<span class="swatch" style="background:{_e(colour)}"></span>{_e(label)}'
+                    for label, colour in section.key
+                )
+                parts.append(f'<p class="key">{swatches}</p>')
             for caption, svg in section.charts:
                 parts.append(f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>")
             for summary, text in section.details:
@@ -216,7 +226,10 @@ def build_report(
     charts_shown = drawn["group_merit"] + drawn["rank_interval"]
     columns = [c for c in ranking.columns if c != col.GROUP][:11]
     tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
-    sections.append(Section("Groups", tables=tables, charts=charts_shown))
+    from selection.plots import STATUS_COLOURS
+
+    key = tuple((status.replace("_", " "), colour) for status, colour in STATUS_COLOURS.items())
+    sections.append(Section("Groups", tables=tables, charts=charts_shown, key=key))
     if result.lottery is not None:
         sections.append(
             Section(
