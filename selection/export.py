@@ -122,13 +122,18 @@ def write_run(
     files: dict[str, bytes] = {f"{stem}.csv": csv_bytes(frame) for stem, frame in frames.items()}
     readme = [(stem, FILE_DESCRIPTIONS.get(stem) or extras[stem][0]) for stem in frames]
     files["results.xlsx"] = xlsx_bytes(frames, readme=readme)
-    report = build_report(
+    # The page is laid out while the charts are drawn; each chart then takes its marker's
+    # place (escaped user text can never contain a marker: it has no raw "<").
+    markers = [f"<!--chart {index}-->" for index in range(len(jobs))]
+    page = build_report(
         result,
         audit={k: v for k, v in audit.items() if k != "timings"},
         extras=list(extras.values()),
-        charts=render_all(jobs, worker),
-    )
-    files["report.html"] = report.to_html().encode("utf-8")
+        charts=markers,
+    ).to_html()
+    for marker, svg in zip(markers, render_all(jobs, worker), strict=True):
+        page = page.replace(marker, svg, 1)
+    files["report.html"] = page.encode("utf-8")
     files["audit.json"] = json_bytes(audit)
     written = []
     for name, data in files.items():
