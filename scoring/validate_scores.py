@@ -624,27 +624,33 @@ def _expected_targets(
 
 
 def _clean_frame(marks: _Marks, config: EventConfig) -> pd.DataFrame:
-    def ranks(values: np.ndarray) -> np.ndarray:
-        order = np.argsort(values.astype(str), kind="stable")
-        out = np.empty(len(values), dtype=np.int64)
-        out[order] = np.arange(len(values))
-        return out
+    def by_rank(values: np.ndarray) -> np.ndarray:
+        """Codes in text order: ``by_rank(v)[r]`` is the code of the r-th smallest text."""
+        return np.argsort(values.astype(str), kind="stable")
+
+    def rank_of(order: np.ndarray) -> np.ndarray:
+        ranks = np.empty(len(order), dtype=np.int64)
+        ranks[order] = np.arange(len(order))
+        return ranks
 
     def text(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
         # a take from the few distinct texts: no per-row string validation
         return pd.array(values, dtype="str").take(codes)
 
-    j_rank, t_rank, c_rank = ranks(marks.jurors), ranks(marks.targets), ranks(marks.names)
-    key = (c_rank[marks.criterion] * len(marks.targets) + t_rank[marks.target]) * len(
-        marks.jurors
-    ) + j_rank[marks.juror]
-    order = _sort_order(key, len(marks.names) * len(marks.targets) * len(marks.jurors))
+    n_jurors, n_targets = len(marks.jurors), len(marks.targets)
+    jurors, targets, names = by_rank(marks.jurors), by_rank(marks.targets), by_rank(marks.names)
+    key = (
+        rank_of(names)[marks.criterion] * n_targets + rank_of(targets)[marks.target]
+    ) * n_jurors + rank_of(jurors)[marks.juror]
+    order, key = _sort(key, len(marks.names) * n_targets * n_jurors)
+    # The sorted keys give each row's juror, target and criterion by arithmetic and small
+    # lookups, instead of gathering three columns in the new (scattered) order.
+    criterion = names[key // (n_targets * n_jurors)]
     levels = np.array([c.level for c in config.criteria], dtype=object)
-    criterion = marks.criterion[order]
     return pd.DataFrame(
         {
-            col.JUROR_ID: text(marks.jurors, marks.juror[order]),
-            col.TARGET_ID: text(marks.targets, marks.target[order]),
+            col.JUROR_ID: text(marks.jurors, jurors[key % n_jurors]),
+            col.TARGET_ID: text(marks.targets, targets[key // n_jurors % n_targets]),
             col.CRITERION: text(marks.names, criterion),
             col.SCORE: marks.score[order].astype(float, copy=False),
             col.LEVEL: text(levels, criterion),
@@ -654,8 +660,9 @@ def _clean_frame(marks: _Marks, config: EventConfig) -> pd.DataFrame:
     )
 
 
-def _sort_order(key: np.ndarray, size: int) -> np.ndarray:
-    """Return the stable sorting order of non-negative integer keys below ``size``.
+def _sort(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the stable sorting order of non-negative integer keys below ``size``, and the
+    sorted keys.
 
     Keys are unique here (duplicate marks are dropped before), so when the key range is
     small a scatter into ``size`` slots sorts in linear time; otherwise, or if keys repeat,
@@ -664,7 +671,9 @@ def _sort_order(key: np.ndarray, size: int) -> np.ndarray:
     if size <= 4 * len(key) + 1024:
         slots = np.full(size, -1, dtype=np.intp)
         slots[key] = np.arange(len(key))
-        order = slots[slots >= 0]
+        filled = slots >= 0
+        order = slots[filled]
         if len(order) == len(key):
-            return order
-    return np.argsort(key, kind="stable")
+            return order, np.flatnonzero(filled)
+    order = np.argsort(key, kind="stable")
+    return order, key[order]
