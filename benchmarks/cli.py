@@ -4,7 +4,8 @@ Prints the best-of-N wall time of ``pitch-jury run`` on the bundled example even
 ``pitch-jury check`` on it, each as a ratio to ``python -c "import pandas, numpy, pulp,
 pydantic"`` measured in the same run. Targets: run <= 2.5, check <= 1.5.
 
-The three commands are run in turn, N rounds, so a machine that speeds up or slows down
+The console script is the one next to this interpreter (not a shim on PATH). The three
+commands are run in turn, N rounds, so a machine that speeds up or slows down
 during the benchmark affects them alike; the median of the per-round ratios is printed
 too. The project's modules are byte-compiled first, as ``pip install`` does (an editable
 install under ``PYTHONDONTWRITEBYTECODE`` would otherwise recompile them on every run).
@@ -41,7 +42,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
-    exe = shutil.which("pitch-jury")
+    # The console script pip wrote next to this interpreter: a version manager's shim on
+    # PATH (pyenv) would add its own start-up time to every run.
+    script = Path(sys.executable).with_name("pitch-jury")
+    exe = str(script) if script.exists() else shutil.which("pitch-jury")
     if exe is None:
         raise SystemExit("pitch-jury is not installed (pip install -e .)")
     for package in ("scoring", "selection"):
