@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
 from scoring.example import example_event_path
 from scoring.ingest import load_event
 from selection.charts import ChartWorker, chart_jobs, render, render_all
+from selection.cli import main
 from selection.pipeline import RunResult, run_event
 
 needs_fork = pytest.mark.skipif(
@@ -64,3 +66,20 @@ def test_a_dead_worker_means_inline_drawing(result: RunResult) -> None:
 def test_without_a_worker_charts_are_drawn_inline(result: RunResult) -> None:
     jobs = chart_jobs(result)[:2]
     assert render_all(jobs, None) == [render(job) for job in jobs]
+
+
+@needs_fork
+def test_report_is_the_same_with_and_without_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, result: RunResult
+) -> None:
+    probe = ChartWorker.start()
+    if probe is None:
+        pytest.skip("threads are running in this test process, so the worker is not forked")
+    probe.close()
+    out = tmp_path
+    assert main(["demo", "--out", str(out / "with"), "--quiet"]) == 0
+    monkeypatch.setattr(ChartWorker, "start", classmethod(lambda cls: None))
+    assert main(["demo", "--out", str(out / "without"), "--quiet"]) == 0
+    with_worker = (out / "with" / "report.html").read_bytes()
+    assert with_worker == (out / "without" / "report.html").read_bytes()
+    assert with_worker.count(b"<svg") == len(chart_jobs(result))
