@@ -346,10 +346,13 @@ def text_codes(
             )
         )
     clean_codes, clean_uniques = pd.factorize(cleaned, use_na_sentinel=True)
-    final = np.append(clean_codes, -1)[codes]
+    if np.array_equal(clean_codes, np.arange(len(clean_codes))):
+        final = codes  # cleaning merged and blanked nothing: the codes stand
+    else:
+        final = np.append(clean_codes, -1)[codes]
     if required:
         report_blanks(table, column, final, report)
-    return final.astype(np.int64), np.asarray(clean_uniques, dtype=object)
+    return final.astype(np.int64, copy=False), np.asarray(clean_uniques, dtype=object)
 
 
 def _report_id(

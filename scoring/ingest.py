@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from scoring.config import EventConfig
 from scoring.errors import InvalidEventError, Issue
 from scoring.event import Event
 from scoring.readers import RawTable, header_key, read_table
-from scoring.validate import validate_tables
+from scoring.validate import check_people, validate_event_scores
 
 __all__ = ["config_from_mapping", "event_toml_path", "load_config", "load_event"]
 
@@ -162,8 +163,6 @@ def load_event(event: str | Path) -> Event:
     toml_path = event_toml_path(event)
     config = load_config(toml_path)
     base = toml_path.parent
-    issues: list[Issue] = []
-    tables: dict[str, RawTable] = {}
     inputs: dict[str, Path] = {"config": toml_path}
     files = {
         "candidates": config.event.candidates,
@@ -171,24 +170,34 @@ def load_event(event: str | Path) -> Event:
         "jurors": config.event.jurors,
     }
     for role, relative in files.items():
+        if relative is not None:
+            inputs[role] = base / relative
+
+    def read(role: str) -> tuple[RawTable | None, list[Issue]]:
+        relative = files[role]
         if relative is None:
-            continue
-        path = base / relative
-        inputs[role] = path
+            return None, []
         numeric = (
             (col.SCORE, *(header_key(c.name) for c in config.criteria)) if role == "scores" else ()
         )
-        table, found = read_table(
-            path,
+        return read_table(
+            base / relative,
             required=_REQUIRED[role],
             numeric=numeric,
             categorical=(col.JUROR_ID, col.CRITERION) if role == "scores" else (),
             display=relative,
             sheet_words=_SHEET_WORDS[role],
         )
-        issues.extend(found)
-        if table is not None:
-            tables[role] = table
-    if "candidates" not in tables or "scores" not in tables:
+
+    # The score sheet (the big file) is read in a thread while the candidates and jurors
+    # are read and checked here: the CSV parser does most of its work without the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scores_read = pool.submit(read, "scores")
+        candidates, candidate_issues = read("candidates")
+        jurors, juror_issues = read("jurors")
+        people = check_people(candidates, jurors, config) if candidates is not None else None
+        scores, score_issues = scores_read.result()
+    issues = [*candidate_issues, *score_issues, *juror_issues]  # in the order of event.toml
+    if people is None or scores is None:
         raise InvalidEventError(issues)
-    return validate_tables(tables, config, issues=issues, inputs=inputs)
+    return validate_event_scores(scores, people, config, issues=issues, inputs=inputs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,15 @@ from scoring.readers import RawTable, header_key
 from scoring.textscan import ascii_keys
 from scoring.validate_scores import check_scores
 
-__all__ = ["ISSUE_CODES", "build_event", "frame_table", "validate_tables"]
+__all__ = [
+    "ISSUE_CODES",
+    "People",
+    "build_event",
+    "check_people",
+    "frame_table",
+    "validate_event_scores",
+    "validate_tables",
+]
 
 ISSUE_CODES: dict[str, str] = {
     "file.not_found": "An input file named in event.toml does not exist.",
@@ -96,7 +105,8 @@ _PER_CODE_CAP = 200
 class _Issues:
     """Collect issues, keeping at most ``_PER_CODE_CAP`` located ones per code and file."""
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int | None = _PER_CODE_CAP) -> None:
+        self.cap = cap
         self.items: list[Issue] = []
         self._counts: Counter[tuple[str, str | None]] = Counter()
         self._first: dict[tuple[str, str | None], Issue] = {}
@@ -104,7 +114,7 @@ class _Issues:
     def add(self, issue: Issue) -> None:
         key = (issue.code, issue.file)
         self._counts[key] += 1
-        if self._counts[key] <= _PER_CODE_CAP:
+        if self.cap is None or self._counts[key] <= self.cap:
             self.items.append(issue)
         self._first.setdefault(key, issue)
 
@@ -233,16 +243,69 @@ def validate_tables(
     InvalidEventError
         When any error was found (here or in ``issues``).
     """
+    people = check_people(tables["candidates"], tables.get("jurors"), config)
+    return validate_event_scores(tables["scores"], people, config, issues=issues, inputs=inputs)
+
+
+@dataclass(frozen=True)
+class People:
+    """The checked candidates and jurors of an event, and every issue found in them.
+
+    The first half of :func:`validate_tables`: :func:`scoring.ingest.load_event` runs it
+    while the score sheet is still being read.
+    """
+
+    candidates: pd.DataFrame | None
+    jurors: pd.DataFrame | None
+    conflicts: pd.DataFrame | None
+    issues: tuple[Issue, ...]
+
+
+def check_people(candidates: RawTable, jurors: RawTable | None, config: EventConfig) -> People:
+    """Check the candidates table, and the jurors table when given (see :class:`People`).
+
+    Examples
+    --------
+    >>> from scoring.ingest import config_from_mapping
+    >>> config = config_from_mapping({"event": {"name": "e", "candidates": "-", "scores": "-"},
+    ...     "criteria": [{"name": "pitch", "weight": 1, "min": 1, "max": 10}]})
+    >>> table = frame_table(pd.DataFrame({"candidate_id": ["A1"], "name": ["Ana"],
+    ...                                   "group": ["G"]}), name="candidates")
+    >>> people = check_people(table, None, config)
+    >>> people.candidates["candidate_id"].tolist(), [i.code for i in people.issues]
+    (['A1'], ['group.too_few_eligible'])
+    """
+    found = _Issues(cap=None)
+    found.extend(_config_checks(config))
+    checked = _candidates(candidates, config, found)
+    juror_frame, conflicts = _jurors(jurors, checked, found) if jurors is not None else (None, None)
+    return People(checked, juror_frame, conflicts, tuple(found.items))
+
+
+def validate_event_scores(
+    scores_table: RawTable,
+    people: People,
+    config: EventConfig,
+    *,
+    issues: Iterable[Issue] = (),
+    inputs: Mapping[str, Any] | None = None,
+) -> Event:
+    """Check the score sheet against :func:`check_people`'s result; return the clean event.
+
+    The second half of :func:`validate_tables` (see there); ``issues`` are the issues
+    found reading the files.
+
+    Raises
+    ------
+    InvalidEventError
+        When any error was found (here, in ``people`` or in ``issues``).
+    """
     found = _Issues()
     found.extend(issues)
-    found.extend(_config_checks(config))
-    candidates = _candidates(tables["candidates"], config, found)
-    jurors_table = tables.get("jurors")
-    jurors, conflicts = (
-        _jurors(jurors_table, candidates, found) if jurors_table is not None else (None, None)
-    )
+    found.extend(people.issues)
+    candidates, jurors, conflicts = people.candidates, people.jurors, people.conflicts
     scores = check_scores(
-        tables["scores"],
+        scores_table,
         config,
         candidates=candidates,
         jurors=jurors,
