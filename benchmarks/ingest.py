@@ -26,6 +26,11 @@ from benchmarks.generate import write_large_event
 from scoring.ingest import load_event
 
 
+def best_time(action: Callable[[], object], repeat: int) -> float:
+    """Return the best wall time of ``repeat`` runs of ``action``, in seconds."""
+    return min(wall_time(action) for _ in range(repeat))
+
+
 def wall_time(action: Callable[[], object]) -> float:
     """Return the wall time of one run of ``action``, in seconds."""
     start = time.perf_counter()

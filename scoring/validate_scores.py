@@ -392,9 +392,14 @@ def _wide_marks(
 
 
 def _out_of_scale(marks: _Marks, config: EventConfig, table: RawTable, report: Report) -> None:
-    low = np.array([c.min for c in config.criteria])[marks.criterion]
-    high = np.array([c.max for c in config.criteria])[marks.criterion]
-    bad = (marks.score < low) | (marks.score > high)
+    scales = {(c.min, c.max) for c in config.criteria}
+    if len(scales) == 1:  # one scale for every criterion: no per-mark lookup
+        ((low, high),) = scales
+        bad = (marks.score < low) | (marks.score > high)
+    else:
+        lows = np.array([c.min for c in config.criteria])[marks.criterion]
+        highs = np.array([c.max for c in config.criteria])[marks.criterion]
+        bad = (marks.score < lows) | (marks.score > highs)
     for position in np.flatnonzero(bad):
         juror, target, c, row, column = marks.where(int(position))
         criterion = config.criteria[c]
@@ -474,11 +479,17 @@ def _check_targets(
     kind_of = np.where(
         candidate >= 0, np.where(in_project[candidate], 1, 2), np.where(is_project, 3, 0)
     )
-    kind = np.append(kind_of, 0)[marks.target]
-    project_level = np.array([c.level == "project" for c in config.criteria])[marks.criterion]
-    wrong = ((project_level & (kind == 1)) | (~project_level & (kind == 3))) & ~np.isnan(
-        marks.score
-    )
+    # Which (criterion, target) pairs would be at the wrong level: a small table, so the
+    # marks are looked at one by one only when a mark falls on such a pair.
+    project_level = np.array([c.level == "project" for c in config.criteria])
+    wrong_pair = np.outer(project_level, kind_of == 1) | np.outer(~project_level, kind_of == 3)
+    if not wrong_pair.any():
+        return
+    pairs = marks.criterion * len(marks.targets) + marks.target  # marks have both codes
+    if not (np.bincount(pairs, minlength=wrong_pair.size) > 0)[wrong_pair.ravel()].any():
+        return
+    wrong = wrong_pair.ravel()[pairs]
+    wrong &= ~np.isnan(marks.score)
     for position in np.flatnonzero(wrong):
         _, target, c, row, _ = marks.where(int(position))
         criterion = config.criteria[c]
