@@ -47,7 +47,6 @@ from typing import Any, Protocol
 
 import highspy
 import numpy as np
-import pulp
 
 from scoring.errors import SolverUnavailableError
 from selection.model import Model
@@ -163,6 +162,8 @@ def _highs_status(name: str, has_solution: bool) -> SolveStatus:
 
 def _pulp_status(status: int, sol_status: int) -> SolveStatus:
     """Map PuLP's ``status`` and ``sol_status``: "Optimal" after a time limit is not optimal."""
+    import pulp  # only the CBC path needs PuLP: HiGHS runs without it
+
     if status == pulp.LpStatusInfeasible:
         return SolveStatus.INFEASIBLE
     if status in (pulp.LpStatusOptimal, pulp.LpStatusNotSolved):
@@ -291,6 +292,8 @@ def to_pulp(model: Model, fix: Mapping[int, int] | None = None) -> tuple[Any, li
     >>> [c.name for c in problem.constraints()], [v.name for v in variables]
     (['r000_seats_g0000'], ['x_000000'])
     """
+    import pulp  # only the CBC path needs PuLP: HiGHS runs without it
+
     problem = pulp.LpProblem("selection", pulp.LpMaximize)
     lower, upper = _bounds(model, fix)
     variables = [
@@ -303,6 +306,7 @@ def to_pulp(model: Model, fix: Mapping[int, int] | None = None) -> tuple[Any, li
 
 
 def _pulp_rows(model: Model, variables: list[Any]) -> list[Any]:
+
     rows = []
     names = model.row_names()
     for i, name in enumerate(names):
@@ -320,6 +324,8 @@ def _pulp_rows(model: Model, variables: list[Any]) -> list[Any]:
 
 
 def _pulp_constraint(terms: list[Any], lower: float, upper: float, name: str) -> list[Any]:
+    import pulp  # only the CBC path needs PuLP: HiGHS runs without it
+
     expr = pulp.LpAffineExpression(terms)
     if lower == upper:
         return [pulp.LpConstraint(expr, pulp.LpConstraintEQ, name, lower)]
@@ -340,6 +346,8 @@ def _pulp_constraint(terms: list[Any], lower: float, upper: float, name: str) ->
 
 
 def _cbc_solver(time_limit: float) -> Any:
+    import pulp  # only the CBC path needs PuLP: HiGHS runs without it
+
     path = getattr(pulp.PULP_CBC_CMD, "pulp_cbc_path", None)
     solver = pulp.COIN_CMD(
         path=path, msg=False, gapRel=0.0, gapAbs=_ABS_GAP, timeLimit=max(time_limit, 0.01)
@@ -356,6 +364,8 @@ class _Pulp:
     """CBC through PuLP; the problem is rebuilt for each run (CBC reads a file anyway)."""
 
     def __init__(self, model: Model, fix: Mapping[int, int] | None) -> None:
+        import pulp
+
         _cbc_solver(1.0)
         self.problem, self.variables = to_pulp(model, fix)
         self.base = self.problem.constraints()
@@ -364,6 +374,8 @@ class _Pulp:
         self.counter = 0
 
     def set_objective(self, costs: np.ndarray) -> None:
+        import pulp
+
         nz = np.flatnonzero(costs)
         self.objective = pulp.LpAffineExpression(
             [(self.variables[j], float(costs[j])) for j in nz.tolist()]
@@ -384,6 +396,8 @@ class _Pulp:
             self.extra.pop(h)
 
     def run(self, time_limit: float) -> tuple[SolveStatus, np.ndarray | None]:
+        import pulp
+
         problem = pulp.LpProblem("selection", pulp.LpMaximize)
         for constraint in [*self.base, *(c for cs in self.extra.values() for c in cs)]:
             problem.addConstraint(constraint)
