@@ -275,11 +275,15 @@ def _serve(job_read: int, result_write: int) -> None:
         os._exit(code)  # never run the parent's exit handlers or buffers
 
 
+_MAX_DRAWING_PROCESSES = 4  # a container may see far more processors than it may use
+
+
 def _processors() -> int:
     try:
-        return len(os.sched_getaffinity(0))
+        available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        available = os.cpu_count() or 1
+    return max(1, min(available, _MAX_DRAWING_PROCESSES))
 
 
 def _draw_shared(jobs: list[ChartJob], processors: int) -> list[str]:

@@ -83,3 +83,11 @@ def test_report_is_the_same_with_and_without_the_worker(
     with_worker = (out / "with" / "report.html").read_bytes()
     assert with_worker == (out / "without" / "report.html").read_bytes()
     assert with_worker.count(b"<svg") == len(chart_jobs(result))
+
+
+@needs_fork
+def test_helpers_share_the_drawing_in_order(result: RunResult) -> None:
+    from selection.charts import _draw_shared
+
+    jobs = chart_jobs(result)
+    assert _draw_shared(jobs, processors=3) == [render(job) for job in jobs]
