@@ -345,10 +345,10 @@ def text_codes(
                 value=value,
             )
         )
-    clean_codes, clean_uniques = pd.factorize(cleaned, use_na_sentinel=True)
-    if np.array_equal(clean_codes, np.arange(len(clean_codes))):
-        final = codes  # cleaning merged and blanked nothing: the codes stand
+    if len(cleaned) and bool((cleaned == uniques).all()):
+        final, clean_uniques = codes, cleaned  # cleaning changed nothing: the codes stand
     else:
+        clean_codes, clean_uniques = pd.factorize(cleaned, use_na_sentinel=True)
         final = np.append(clean_codes, -1)[codes]
     if required:
         report_blanks(table, column, final, report)
