@@ -435,9 +435,9 @@ def _unknown_ids(
     codes = marks.juror if which == "juror" else marks.target
     column = col.JUROR_ID if which == "juror" else col.TARGET_ID
     unknown = np.append(~pd.Index(seen, dtype=object).isin(list(known)), False)
-    bad = unknown[codes]
-    if not bad.any():
+    if not unknown.any():  # every distinct id is known: no need to look at the marks
         return
+    bad = unknown[codes]
     for code in np.unique(codes[bad]):
         rows = np.sort(marks.row[codes == code])
         value = str(seen[code])
