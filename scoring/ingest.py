@@ -22,7 +22,8 @@ from scoring.config import EventConfig
 from scoring.errors import InvalidEventError, Issue
 from scoring.event import Event
 from scoring.readers import RawTable, header_key, read_table
-from scoring.validate import check_people, validate_event_scores
+from scoring.validate import validate_event_scores
+from scoring.validate_people import check_people
 
 __all__ = ["config_from_mapping", "event_toml_path", "load_config", "load_event"]
 

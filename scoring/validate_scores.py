@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ from scoring import columns as col
 from scoring.cells import parse_mark, report_blanks, text_codes, totals_rows
 from scoring.config import EventConfig
 from scoring.errors import Issue
+from scoring.marks import Marks, clean_frame, mark_keys
 from scoring.readers import RawTable, header_key
 from scoring.textscan import totals_labels
 
@@ -120,7 +120,7 @@ def check_scores(
     if row_index is not None:  # wide form: one mark per row and criterion column
         juror_codes, target_codes = juror_codes[row_index], target_codes[row_index]
     names = np.array([c.name for c in config.criteria], dtype=object)
-    marks = _Marks(
+    marks = Marks(
         juror=juror_codes,
         target=target_codes,
         criterion=criterion_of,
@@ -157,45 +157,7 @@ def check_scores(
         )
         return None
     _missing_marks(marks, config, candidates, table, report)
-    return _clean_frame(marks, config)
-
-
-@dataclass(frozen=True)
-class _Marks:
-    """Marks as aligned arrays: codes into ``jurors``/``targets``, criterion index, score."""
-
-    juror: np.ndarray
-    target: np.ndarray
-    criterion: np.ndarray
-    score: np.ndarray
-    row: np.ndarray
-    jurors: np.ndarray
-    targets: np.ndarray
-    names: np.ndarray
-    columns: np.ndarray
-
-    def subset(self, mask: np.ndarray) -> _Marks:
-        if mask.all():
-            return self
-        return replace(
-            self,
-            juror=self.juror[mask],
-            target=self.target[mask],
-            criterion=self.criterion[mask],
-            score=self.score[mask],
-            row=self.row[mask],
-        )
-
-    def where(self, position: int) -> tuple[str, str, int, int, str]:
-        """Return juror id, target id, criterion index, source row and column of a mark."""
-        c = int(self.criterion[position])
-        return (
-            str(self.jurors[self.juror[position]]),
-            str(self.targets[self.target[position]]),
-            c,
-            int(self.row[position]),
-            str(self.columns[c]),
-        )
+    return clean_frame(marks, config)
 
 
 def _at(table: RawTable, severity: str, code: str, message: str, **where: object) -> Issue:
@@ -391,7 +353,7 @@ def _wide_marks(
     return row_index, criterion_of, marks
 
 
-def _out_of_scale(marks: _Marks, config: EventConfig, table: RawTable, report: Report) -> None:
+def _out_of_scale(marks: Marks, config: EventConfig, table: RawTable, report: Report) -> None:
     scales = {(c.min, c.max) for c in config.criteria}
     if len(scales) == 1:  # one scale for every criterion: no per-mark lookup
         ((low, high),) = scales
@@ -423,7 +385,7 @@ def _out_of_scale(marks: _Marks, config: EventConfig, table: RawTable, report: R
 
 
 def _unknown_ids(
-    marks: _Marks,
+    marks: Marks,
     which: str,
     known: set[str],
     table: RawTable,
@@ -458,7 +420,7 @@ def _unknown_ids(
 
 
 def _check_targets(
-    marks: _Marks, config: EventConfig, candidates: pd.DataFrame, table: RawTable, report: Report
+    marks: Marks, config: EventConfig, candidates: pd.DataFrame, table: RawTable, report: Report
 ) -> None:
     ids = candidates[col.CANDIDATE_ID].to_numpy(dtype=object)
     project_column = candidates[col.PROJECT]
@@ -519,13 +481,8 @@ def _check_targets(
     marks.score[wrong] = np.nan
 
 
-def _mark_keys(marks: _Marks) -> np.ndarray:
-    n_targets, n_jurors = len(marks.targets) + 1, len(marks.jurors) + 1
-    return (marks.criterion.astype(np.int64) * n_targets + marks.target) * n_jurors + marks.juror
-
-
-def _duplicates(marks: _Marks, table: RawTable, report: Report) -> _Marks:
-    keys = _mark_keys(marks)
+def _duplicates(marks: Marks, table: RawTable, report: Report) -> Marks:
+    keys = mark_keys(marks)
     size = (len(marks.names) + 1) * (len(marks.targets) + 1) * (len(marks.jurors) + 1)
     if size <= 4 * len(keys) + 1024:  # counting beats sorting and hashing for small ranges
         repeated = bool(len(keys)) and np.bincount(keys, minlength=size).max() > 1
@@ -575,7 +532,7 @@ def _duplicates(marks: _Marks, table: RawTable, report: Report) -> _Marks:
 
 
 def _missing_marks(
-    marks: _Marks,
+    marks: Marks,
     config: EventConfig,
     candidates: pd.DataFrame | None,
     table: RawTable,
@@ -632,59 +589,3 @@ def _expected_targets(
         projects = np.asarray(candidates[col.PROJECT].dropna().unique(), dtype=object)
         expected = np.concatenate([projects, solo])
     return expected, pd.Index(targets, dtype=object).get_indexer(expected)
-
-
-def _clean_frame(marks: _Marks, config: EventConfig) -> pd.DataFrame:
-    def by_rank(values: np.ndarray) -> np.ndarray:
-        """Codes in text order: ``by_rank(v)[r]`` is the code of the r-th smallest text."""
-        return np.argsort(values.astype(str), kind="stable")
-
-    def rank_of(order: np.ndarray) -> np.ndarray:
-        ranks = np.empty(len(order), dtype=np.int64)
-        ranks[order] = np.arange(len(order))
-        return ranks
-
-    def text(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-        # a take from the few distinct texts: no per-row string validation
-        return pd.array(values, dtype="str").take(codes)
-
-    n_jurors, n_targets = len(marks.jurors), len(marks.targets)
-    jurors, targets, names = by_rank(marks.jurors), by_rank(marks.targets), by_rank(marks.names)
-    key = (
-        rank_of(names)[marks.criterion] * n_targets + rank_of(targets)[marks.target]
-    ) * n_jurors + rank_of(jurors)[marks.juror]
-    order, key = _sort(key, len(marks.names) * n_targets * n_jurors)
-    # The sorted keys give each row's juror, target and criterion by arithmetic and small
-    # lookups, instead of gathering three columns in the new (scattered) order.
-    criterion = names[key // (n_targets * n_jurors)]
-    levels = np.array([c.level for c in config.criteria], dtype=object)
-    return pd.DataFrame(
-        {
-            col.JUROR_ID: text(marks.jurors, jurors[key % n_jurors]),
-            col.TARGET_ID: text(marks.targets, targets[key // n_jurors % n_targets]),
-            col.CRITERION: text(marks.names, criterion),
-            col.SCORE: marks.score[order].astype(float, copy=False),
-            col.LEVEL: text(levels, criterion),
-            col.SOURCE_ROW: marks.row[order].astype(np.int64, copy=False),
-        },
-        copy=False,  # every column is a fresh array
-    )
-
-
-def _sort(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the stable sorting order of non-negative integer keys below ``size``, and the
-    sorted keys.
-
-    Keys are unique here (duplicate marks are dropped before), so when the key range is
-    small a scatter into ``size`` slots sorts in linear time; otherwise, or if keys repeat,
-    a stable argsort does.
-    """
-    if size <= 4 * len(key) + 1024:
-        slots = np.full(size, -1, dtype=np.intp)
-        slots[key] = np.arange(len(key))
-        filled = slots >= 0
-        order = slots[filled]
-        if len(order) == len(key):
-            return order, np.flatnonzero(filled)
-    order = np.argsort(key, kind="stable")
-    return order, key[order]

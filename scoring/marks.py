@@ -1,0 +1,156 @@
+"""Marks as aligned integer arrays, and the clean score frame built from them.
+
+:func:`scoring.validate_scores.check_scores` turns a score sheet into :class:`Marks` (codes
+into the distinct juror and target ids, the criterion index, the score and the source
+row), checks them, and returns :func:`clean_frame`. Everything here is linear in the
+number of marks: keys are small integers, so sorting is a scatter into the key range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from scoring import columns as col
+from scoring.config import EventConfig
+
+__all__ = ["Marks", "clean_frame", "mark_keys", "sort_keys"]
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Marks as aligned arrays: codes into ``jurors``/``targets``, criterion index, score,
+    source row; ``names`` and ``columns`` give each criterion's name and sheet column."""
+
+    juror: np.ndarray
+    target: np.ndarray
+    criterion: np.ndarray
+    score: np.ndarray
+    row: np.ndarray
+    jurors: np.ndarray
+    targets: np.ndarray
+    names: np.ndarray
+    columns: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> Marks:
+        """Return the marks where ``mask`` is True (these marks when it is True everywhere)."""
+        if mask.all():
+            return self
+        return replace(
+            self,
+            juror=self.juror[mask],
+            target=self.target[mask],
+            criterion=self.criterion[mask],
+            score=self.score[mask],
+            row=self.row[mask],
+        )
+
+    def where(self, position: int) -> tuple[str, str, int, int, str]:
+        """Return juror id, target id, criterion index, source row and column of a mark."""
+        c = int(self.criterion[position])
+        return (
+            str(self.jurors[self.juror[position]]),
+            str(self.targets[self.target[position]]),
+            c,
+            int(self.row[position]),
+            str(self.columns[c]),
+        )
+
+
+def mark_keys(marks: Marks) -> np.ndarray:
+    """Code each mark's (criterion, target, juror) as one integer below the product of
+    the counts (each plus one).
+
+    Examples
+    --------
+    >>> one = np.array([0])
+    >>> m = Marks(one, one, one, np.array([7.0]), np.array([2]), np.array(["J"], dtype=object),
+    ...           np.array(["T"], dtype=object), np.array(["c"], dtype=object),
+    ...           np.array(["score"], dtype=object))
+    >>> mark_keys(m).tolist()
+    [0]
+    """
+    n_targets, n_jurors = len(marks.targets) + 1, len(marks.jurors) + 1
+    return (marks.criterion.astype(np.int64) * n_targets + marks.target) * n_jurors + marks.juror
+
+
+def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
+    """Return the clean long score frame of ``marks``, sorted by criterion, target, juror.
+
+    Columns ``juror_id, target_id, criterion, score, level, source_row``; text columns are
+    takes from the distinct texts, and each row's codes come from its sorted key.
+
+    Examples
+    --------
+    >>> from scoring.ingest import config_from_mapping
+    >>> config = config_from_mapping({"event": {"name": "e", "candidates": "-", "scores": "-"},
+    ...     "criteria": [{"name": "pitch", "weight": 1, "min": 1, "max": 10}]})
+    >>> m = Marks(np.array([1, 0]), np.array([0, 0]), np.array([0, 0]), np.array([7.0, 8.0]),
+    ...           np.array([2, 3]), np.array(["J2", "J1"], dtype=object),
+    ...           np.array(["T"], dtype=object), np.array(["pitch"], dtype=object),
+    ...           np.array(["score"], dtype=object))
+    >>> clean_frame(m, config)[["juror_id", "score", "source_row"]].to_dict("list")
+    {'juror_id': ['J1', 'J2'], 'score': [7.0, 8.0], 'source_row': [2, 3]}
+    """
+
+    def by_rank(values: np.ndarray) -> np.ndarray:
+        """Codes in text order: ``by_rank(v)[r]`` is the code of the r-th smallest text."""
+        return np.argsort(values.astype(str), kind="stable")
+
+    def rank_of(order: np.ndarray) -> np.ndarray:
+        ranks = np.empty(len(order), dtype=np.int64)
+        ranks[order] = np.arange(len(order))
+        return ranks
+
+    def text(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        # a take from the few distinct texts: no per-row string validation
+        return pd.array(values, dtype="str").take(codes)
+
+    n_jurors, n_targets = len(marks.jurors), len(marks.targets)
+    jurors, targets, names = by_rank(marks.jurors), by_rank(marks.targets), by_rank(marks.names)
+    key = (
+        rank_of(names)[marks.criterion] * n_targets + rank_of(targets)[marks.target]
+    ) * n_jurors + rank_of(jurors)[marks.juror]
+    order, key = sort_keys(key, len(marks.names) * n_targets * n_jurors)
+    # The sorted keys give each row's juror, target and criterion by arithmetic and small
+    # lookups, instead of gathering three columns in the new (scattered) order.
+    criterion = names[key // (n_targets * n_jurors)]
+    levels = np.array([c.level for c in config.criteria], dtype=object)
+    return pd.DataFrame(
+        {
+            col.JUROR_ID: text(marks.jurors, jurors[key % n_jurors]),
+            col.TARGET_ID: text(marks.targets, targets[key // n_jurors % n_targets]),
+            col.CRITERION: text(marks.names, criterion),
+            col.SCORE: marks.score[order].astype(float, copy=False),
+            col.LEVEL: text(levels, criterion),
+            col.SOURCE_ROW: marks.row[order].astype(np.int64, copy=False),
+        },
+        copy=False,  # every column is a fresh array
+    )
+
+
+def sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the stable sorting order of non-negative integer keys below ``size``, and the
+    sorted keys.
+
+    Keys are unique here (duplicate marks are dropped before), so when the key range is
+    small a scatter into ``size`` slots sorts in linear time; otherwise, or if keys repeat,
+    a stable argsort does.
+
+    Examples
+    --------
+    >>> order, keys = sort_keys(np.array([5, 1, 3]), 8)
+    >>> order.tolist(), keys.tolist()
+    ([1, 2, 0], [1, 3, 5])
+    """
+    if size <= 4 * len(key) + 1024:
+        slots = np.full(size, -1, dtype=np.intp)
+        slots[key] = np.arange(len(key))
+        filled = slots >= 0
+        order = slots[filled]
+        if len(order) == len(key):
+            return order, np.flatnonzero(filled)
+    order = np.argsort(key, kind="stable")
+    return order, key[order]
