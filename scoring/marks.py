@@ -16,7 +16,7 @@ import pandas as pd
 from scoring import columns as col
 from scoring.config import EventConfig
 
-__all__ = ["Marks", "clean_frame", "mark_keys", "sort_keys"]
+__all__ = ["Marks", "clean_frame", "key_dtype", "mark_keys", "sort_keys"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,22 @@ def mark_keys(marks: Marks) -> np.ndarray:
     [0]
     """
     n_targets, n_jurors = len(marks.targets) + 1, len(marks.jurors) + 1
-    return (marks.criterion.astype(np.int64) * n_targets + marks.target) * n_jurors + marks.juror
+    kind = key_dtype((len(marks.names) + 1) * n_targets * n_jurors)
+    criterion, target, juror = (
+        a.astype(kind, copy=False) for a in (marks.criterion, marks.target, marks.juror)
+    )
+    return (criterion * n_targets + target) * n_jurors + juror
+
+
+def key_dtype(size: int) -> type[np.signedinteger]:
+    """Return int32 when keys below ``size`` fit in it (half the memory traffic), else int64.
+
+    Examples
+    --------
+    >>> key_dtype(10**6).__name__, key_dtype(10**10).__name__
+    ('int32', 'int64')
+    """
+    return np.int32 if size < 2**31 else np.int64
 
 
 def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
@@ -99,9 +114,12 @@ def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
         """Codes in text order: ``by_rank(v)[r]`` is the code of the r-th smallest text."""
         return np.argsort(values.astype(str), kind="stable")
 
+    size = len(marks.names) * len(marks.targets) * len(marks.jurors)
+    kind = key_dtype(size)
+
     def rank_of(order: np.ndarray) -> np.ndarray:
-        ranks = np.empty(len(order), dtype=np.int64)
-        ranks[order] = np.arange(len(order))
+        ranks = np.empty(len(order), dtype=kind)
+        ranks[order] = np.arange(len(order), dtype=kind)
         return ranks
 
     def text(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -113,7 +131,7 @@ def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
     key = (
         rank_of(names)[marks.criterion] * n_targets + rank_of(targets)[marks.target]
     ) * n_jurors + rank_of(jurors)[marks.juror]
-    order, key = sort_keys(key, len(marks.names) * n_targets * n_jurors)
+    order, key = sort_keys(key, size)
     # The sorted keys give each row's juror, target and criterion by arithmetic and small
     # lookups, instead of gathering three columns in the new (scattered) order.
     criterion = names[key // (n_targets * n_jurors)]
@@ -146,8 +164,9 @@ def sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     ([1, 2, 0], [1, 3, 5])
     """
     if size <= 4 * len(key) + 1024:
-        slots = np.full(size, -1, dtype=np.intp)
-        slots[key] = np.arange(len(key))
+        kind = key_dtype(max(size, len(key)))
+        slots = np.full(size, -1, dtype=kind)
+        slots[key] = np.arange(len(key), dtype=kind)
         filled = slots >= 0
         order = slots[filled]
         if len(order) == len(key):

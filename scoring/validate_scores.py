@@ -17,7 +17,7 @@ from scoring import columns as col
 from scoring.cells import parse_mark, report_blanks, text_codes, totals_rows
 from scoring.config import EventConfig
 from scoring.errors import Issue
-from scoring.marks import Marks, clean_frame, mark_keys
+from scoring.marks import Marks, clean_frame, key_dtype, mark_keys
 from scoring.readers import RawTable, header_key
 from scoring.textscan import totals_labels
 
@@ -120,10 +120,12 @@ def check_scores(
     if row_index is not None:  # wide form: one mark per row and criterion column
         juror_codes, target_codes = juror_codes[row_index], target_codes[row_index]
     names = np.array([c.name for c in config.criteria], dtype=object)
+    # small codes: keys over (criterion, target, juror) fit in 32 bits for any real event
+    kind = key_dtype((len(names) + 1) * (len(targets_seen) + 1) * (len(jurors_seen) + 1))
     marks = Marks(
-        juror=juror_codes,
-        target=target_codes,
-        criterion=criterion_of,
+        juror=juror_codes.astype(kind),
+        target=target_codes.astype(kind),
+        criterion=criterion_of.astype(kind),
         score=scores,
         row=table.rows if row_index is None else table.rows[row_index],
         jurors=jurors_seen,
