@@ -143,7 +143,7 @@ def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
             col.CRITERION: text(marks.names, criterion),
             col.SCORE: marks.score[order].astype(float, copy=False),
             col.LEVEL: text(levels, criterion),
-            col.SOURCE_ROW: marks.row[order].astype(np.int64, copy=False),
+            col.SOURCE_ROW: _rows_in_order(marks.row, order),
         },
         copy=False,  # every column is a fresh array
     )
@@ -170,6 +170,15 @@ def sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         filled = slots >= 0
         order = slots[filled]
         if len(order) == len(key):
-            return order, np.flatnonzero(filled)
+            return order, np.flatnonzero(filled).astype(kind, copy=False)
     order = np.argsort(key, kind="stable")
     return order, key[order]
+
+
+def _rows_in_order(rows: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``rows[order]`` as int64; when the rows are consecutive (a long sheet without blank
+    rows) an addition replaces the scattered gather."""
+    n = len(rows)
+    if n and rows[-1] - rows[0] == n - 1 and np.array_equal(rows, np.arange(rows[0], rows[0] + n)):
+        return order.astype(np.int64) + int(rows[0])
+    return rows[order].astype(np.int64, copy=False)
