@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +173,9 @@ def load_event(event: str | Path) -> Event:
         if relative is not None:
             inputs[role] = base / relative
 
-    def read(role: str) -> tuple[RawTable | None, list[Issue]]:
+    def read(
+        role: str, expected: dict[str, list[str]] | None = None
+    ) -> tuple[RawTable | None, list[Issue]]:
         relative = files[role]
         if relative is None:
             return None, []
@@ -186,19 +187,34 @@ def load_event(event: str | Path) -> Event:
             required=_REQUIRED[role],
             numeric=numeric,
             categorical=(col.JUROR_ID, col.CRITERION) if role == "scores" else (),
+            expected=expected,
             display=relative,
             sheet_words=_SHEET_WORDS[role],
         )
 
-    # The score sheet (the big file) is read in a thread while the candidates and jurors
-    # are read and checked here: the CSV parser does most of its work without the GIL.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scores_read = pool.submit(read, "scores")
-        candidates, candidate_issues = read("candidates")
-        jurors, juror_issues = read("jurors")
-        people = check_people(candidates, jurors, config) if candidates is not None else None
-        scores, score_issues = scores_read.result()
+    # The candidates are read first: their ids let the reader code the score sheet's target
+    # ids in C instead of making a Python string per mark. (Reading in a thread was tried:
+    # no faster once the targets are coded, and warning filters are not thread-safe.)
+    candidates, candidate_issues = read("candidates")
+    scores, score_issues = read("scores", _target_ids(candidates))
+    jurors, juror_issues = read("jurors")
+    people = check_people(candidates, jurors, config) if candidates is not None else None
     issues = [*candidate_issues, *score_issues, *juror_issues]  # in the order of event.toml
     if people is None or scores is None:
         raise InvalidEventError(issues)
     return validate_event_scores(scores, people, config, issues=issues, inputs=inputs)
+
+
+def _target_ids(candidates: RawTable | None) -> dict[str, list[str]] | None:
+    """The texts a score sheet's ``target_id`` cells should hold: the candidate and project
+    ids as written in a text candidates file (sorted, so row order does not matter)."""
+    if candidates is None or candidates.typed:
+        return None
+    ids: set[str] = set()
+    for column in (col.CANDIDATE_ID, col.PROJECT):
+        if column in candidates.frame:
+            values = candidates.frame[column].dropna().to_numpy(dtype=object)
+            if not all(isinstance(v, str) for v in values):
+                return None
+            ids.update(values)
+    return {col.TARGET_ID: sorted(ids)} if ids else None

@@ -18,7 +18,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,7 @@ def read_table(
     required: Sequence[str],
     numeric: Sequence[str] = (),
     categorical: Sequence[str] = (),
+    expected: Mapping[str, Sequence[str]] | None = None,
     display: str | None = None,
     sheet_words: Sequence[str] = (),
 ) -> tuple[RawTable | None, list[Issue]]:
@@ -111,6 +112,11 @@ def read_table(
         Header keys of text columns with few distinct values (juror ids, criteria); a text
         file's reader returns them as categorical columns, which skips building a Python
         string per cell. The cells' text is unchanged.
+    expected
+        Header key to the texts its cells are expected to hold (target ids: the candidate
+        and project ids). A text file's reader codes such a column against them in C; when
+        any cell holds another text the column is read again as plain text, so the cells'
+        text is unchanged either way.
     display
         Name used in issues (defaults to the file name).
     sheet_words
@@ -138,7 +144,7 @@ def read_table(
         return None, [problem]
     if kind == "xlsx":
         return _read_xlsx(path, name, required, sheet_words)
-    return _read_text(path, name, required, numeric, categorical)
+    return _read_text(path, name, required, numeric, categorical, expected or {})
 
 
 def _detect_type(path: Path, name: str) -> tuple[str, Issue | None]:
@@ -244,6 +250,7 @@ def _read_text(
     required: Sequence[str],
     numeric: Sequence[str],
     categorical: Sequence[str],
+    expected: Mapping[str, Sequence[str]],
 ) -> tuple[RawTable | None, list[Issue]]:
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
@@ -267,9 +274,16 @@ def _read_text(
             dtypes[h] = None  # let the C parser try numbers; text falls back to object
         elif k in categorical:
             dtypes[h] = "category"  # categories are always the cells' text
+    coded = {
+        h: pd.CategoricalDtype(list(dict.fromkeys(expected[k])))
+        for h, k in zip(header, keys, strict=True)
+        if k in expected and len(expected[k])
+    }
     try:
         try:
-            frame = _parse(path, encoding, sep, dtypes, decimal_comma)
+            frame = _parse_coded(path, encoding, sep, dtypes, coded, decimal_comma)
+            if frame is None:
+                frame = _parse(path, encoding, sep, dtypes, decimal_comma)
         except UnicodeDecodeError:  # valid UTF-8 at the start only: the file is cp1251
             encoding = "cp1251"
             frame = _parse(path, encoding, sep, dtypes, decimal_comma)
@@ -295,6 +309,38 @@ def _read_text(
             )
         )
     return RawTable(frame, rows, name, None, typed=False, decimal_comma=decimal_comma), issues
+
+
+def _parse_coded(
+    path: Path,
+    encoding: str,
+    sep: str,
+    dtypes: dict[str, Any],
+    coded: dict[str, pd.CategoricalDtype],
+    decimal_comma: bool,
+) -> pd.DataFrame | None:
+    """Parse with the ``coded`` columns coded against their expected texts; None when that
+    cannot give the cells' text (a text outside the categories, or any other trouble: the
+    caller then parses the plain way, which also reports real parsing problems)."""
+    if not coded:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # pandas warns (and will raise) on other texts
+            frame = _parse(path, encoding, sep, {**dtypes, **coded}, decimal_comma)
+    except (Warning, ValueError, pd.errors.ParserError):
+        return None
+    return None if _unexpected_cells(frame, list(coded)) else frame
+
+
+def _unexpected_cells(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """True when a column coded against expected texts lost a cell: a missing code on a
+    row that is not blank (a blank cell and an unexpected text both read as missing)."""
+    for column in columns:
+        missing = frame[column].isna().to_numpy()
+        if missing.any() and not frame.loc[missing].isna().all(axis=1).all():
+            return True
+    return False
 
 
 def _parse(

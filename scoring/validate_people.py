@@ -96,8 +96,8 @@ class IssueLog:
 class People:
     """The checked candidates and jurors of an event, and every issue found in them.
 
-    The first half of :func:`validate_tables`: :func:`scoring.ingest.load_event` runs it
-    while the score sheet is still being read.
+    The first half of :func:`scoring.validate.validate_tables`;
+    :func:`scoring.validate.validate_event_scores` is the second.
     """
 
     candidates: pd.DataFrame | None
