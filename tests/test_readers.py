@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -270,3 +271,19 @@ def test_one_workbook_holds_all_three_tables(tmp_path: Path) -> None:
         event.scores.drop(columns="source_row"), reference.drop(columns="source_row")
     )
     assert list(event.jurors["juror_id"]) == ["J1", "J2"]
+
+
+def test_expected_texts_are_coded_and_other_texts_kept(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text("juror_id,target_id,score\nJ1,A1,7\nJ1,B2,8\n\n", encoding="utf-8")
+    coded, issues = read_table(
+        path, required=["juror_id"], expected={"target_id": ["A1", "B2", "C3"]}
+    )
+    assert issues == [] and coded is not None
+    assert isinstance(coded.frame["target_id"].dtype, pd.CategoricalDtype)
+    assert coded.frame["target_id"].astype(object).tolist() == ["A1", "B2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no pandas warning about the unknown text leaks out
+        plain, _ = read_table(path, required=["juror_id"], expected={"target_id": ["A1"]})
+    assert plain is not None
+    assert plain.frame["target_id"].tolist() == ["A1", "B2"]  # the text 'B2' is kept
