@@ -21,6 +21,15 @@ needs_fork = pytest.mark.skipif(
 )
 
 
+def _forked_worker() -> ChartWorker:
+    """Start a chart worker; skip only when this test process runs other threads (the
+    worker refuses to fork then, and the command draws inline: tested separately)."""
+    worker = ChartWorker.start()
+    if worker is None:
+        pytest.skip("threads are running in this test process, so the worker is not forked")
+    return worker
+
+
 @pytest.fixture(scope="module")
 def result() -> RunResult:
     return run_event(load_event(example_event_path()))
@@ -40,9 +49,7 @@ def test_inline_drawing_is_deterministic(result: RunResult) -> None:
 @needs_fork
 def test_worker_draws_the_same_svg_as_inline(result: RunResult) -> None:
     jobs = chart_jobs(result)
-    worker = ChartWorker.start()
-    if worker is None:
-        pytest.skip("threads are running in this test process, so the worker is not forked")
+    worker = _forked_worker()
     with worker:
         worker.submit(jobs[:1])  # batches as the command line sends them
         worker.submit(jobs)
@@ -53,9 +60,7 @@ def test_worker_draws_the_same_svg_as_inline(result: RunResult) -> None:
 @needs_fork
 def test_a_dead_worker_means_inline_drawing(result: RunResult) -> None:
     jobs = chart_jobs(result)[:1]
-    worker = ChartWorker.start()
-    if worker is None:
-        pytest.skip("threads are running in this test process, so the worker is not forked")
+    worker = _forked_worker()
     os.kill(worker._pid, signal.SIGKILL)
     with worker:
         worker.submit(jobs)
@@ -72,10 +77,7 @@ def test_without_a_worker_charts_are_drawn_inline(result: RunResult) -> None:
 def test_report_is_the_same_with_and_without_the_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, result: RunResult
 ) -> None:
-    probe = ChartWorker.start()
-    if probe is None:
-        pytest.skip("threads are running in this test process, so the worker is not forked")
-    probe.close()
+    _forked_worker().close()
     out = tmp_path
     assert main(["demo", "--out", str(out / "with"), "--quiet"]) == 0
     monkeypatch.setattr(ChartWorker, "start", classmethod(lambda cls: None))
