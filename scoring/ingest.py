@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from pydantic import ValidationError
 
 from scoring import columns as col
@@ -174,7 +176,7 @@ def load_event(event: str | Path) -> Event:
             inputs[role] = base / relative
 
     def read(
-        role: str, expected: dict[str, list[str]] | None = None
+        role: str, expected: Mapping[str, pd.Index] | None = None
     ) -> tuple[RawTable | None, list[Issue]]:
         relative = files[role]
         if relative is None:
@@ -205,16 +207,15 @@ def load_event(event: str | Path) -> Event:
     return validate_event_scores(scores, people, config, issues=issues, inputs=inputs)
 
 
-def _target_ids(candidates: RawTable | None) -> dict[str, list[str]] | None:
+def _target_ids(candidates: RawTable | None) -> dict[str, pd.Index] | None:
     """The texts a score sheet's ``target_id`` cells should hold: the candidate and project
     ids as written in a text candidates file (sorted, so row order does not matter)."""
     if candidates is None or candidates.typed:
         return None
-    ids: set[str] = set()
-    for column in (col.CANDIDATE_ID, col.PROJECT):
-        if column in candidates.frame:
-            values = candidates.frame[column].dropna().to_numpy(dtype=object)
-            if not all(isinstance(v, str) for v in values):
-                return None
-            ids.update(values)
-    return {col.TARGET_ID: sorted(ids)} if ids else None
+    columns = [c for c in (col.CANDIDATE_ID, col.PROJECT) if c in candidates.frame]
+    if not columns:
+        return None
+    values = np.concatenate([candidates.frame[c].dropna().to_numpy(dtype=object) for c in columns])
+    if len(values) == 0 or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return None
+    return {col.TARGET_ID: pd.Index(pd.unique(values), dtype=object).sort_values()}

@@ -94,7 +94,7 @@ def read_table(
     required: Sequence[str],
     numeric: Sequence[str] = (),
     categorical: Sequence[str] = (),
-    expected: Mapping[str, Sequence[str]] | None = None,
+    expected: Mapping[str, Sequence[str] | pd.Index] | None = None,
     display: str | None = None,
     sheet_words: Sequence[str] = (),
 ) -> tuple[RawTable | None, list[Issue]]:
@@ -250,7 +250,7 @@ def _read_text(
     required: Sequence[str],
     numeric: Sequence[str],
     categorical: Sequence[str],
-    expected: Mapping[str, Sequence[str]],
+    expected: Mapping[str, Sequence[str] | pd.Index],
 ) -> tuple[RawTable | None, list[Issue]]:
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
@@ -275,7 +275,7 @@ def _read_text(
         elif k in categorical:
             dtypes[h] = "category"  # categories are always the cells' text
     coded = {
-        h: pd.CategoricalDtype(list(dict.fromkeys(expected[k])))
+        h: pd.CategoricalDtype(pd.Index(expected[k], dtype=object).unique())
         for h, k in zip(header, keys, strict=True)
         if k in expected and len(expected[k])
     }
