@@ -23,7 +23,9 @@ Clean frames (what :class:`scoring.event.Event` holds)
 scores
     ``juror_id``, ``target_id``, ``criterion``, ``score`` (float64, never missing: marks
     that were not scored are absent), ``level`` (``"project"`` or ``"candidate"``),
-    ``source_row`` (spreadsheet row of the mark in its file, header = row 1).
+    ``source_row`` (spreadsheet row of the mark in its file, header = row 1). The four
+    text columns are categorical: their categories are the sorted texts the frame holds,
+    so a million marks do not cost a million Python strings per column.
 conflicts
     ``juror_id``, ``conflict_id`` (the id as written), ``kind`` (``"candidate"``,
     ``"project"`` or ``"group"``).

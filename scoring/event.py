@@ -33,7 +33,8 @@ class Event:
         ``eligible`` is bool; attributes are text (missing as ``<NA>``).
     scores
         ``juror_id, target_id, criterion, score, level, source_row``, sorted by
-        ``criterion, target_id, juror_id``. One row per mark actually given.
+        ``criterion, target_id, juror_id``. One row per mark actually given. The text
+        columns are categorical, with the sorted texts used as categories.
     jurors
         ``juror_id, name`` and juror attribute columns, sorted by ``juror_id``. When no
         jurors file is given, one row per juror seen in the scores with a missing name.

@@ -94,8 +94,10 @@ def key_dtype(size: int) -> type[np.signedinteger]:
 def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
     """Return the clean long score frame of ``marks``, sorted by criterion, target, juror.
 
-    Columns ``juror_id, target_id, criterion, score, level, source_row``; text columns are
-    takes from the distinct texts, and each row's codes come from its sorted key.
+    Columns ``juror_id, target_id, criterion, score, level, source_row``. The four text
+    columns are categorical: their categories are the sorted distinct texts the frame
+    holds, and each row's code comes from its sorted key, so no Python string is made per
+    mark.
 
     Examples
     --------
@@ -106,25 +108,23 @@ def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
     ...           np.array([2, 3]), np.array(["J2", "J1"], dtype=object),
     ...           np.array(["T"], dtype=object), np.array(["pitch"], dtype=object),
     ...           np.array(["score"], dtype=object))
-    >>> clean_frame(m, config)[["juror_id", "score", "source_row"]].to_dict("list")
+    >>> frame = clean_frame(m, config)
+    >>> frame[["juror_id", "score", "source_row"]].to_dict("list")
     {'juror_id': ['J1', 'J2'], 'score': [7.0, 8.0], 'source_row': [2, 3]}
+    >>> frame["juror_id"].cat.categories.tolist()
+    ['J1', 'J2']
     """
-
-    def by_rank(values: np.ndarray) -> np.ndarray:
-        """Codes in text order: ``by_rank(v)[r]`` is the code of the r-th smallest text."""
-        return np.argsort(values.astype(str), kind="stable")
-
     size = len(marks.names) * len(marks.targets) * len(marks.jurors)
     kind = key_dtype(size)
+
+    def by_rank(values: np.ndarray) -> np.ndarray:
+        """``by_rank(v)[r]`` is the code of the r-th smallest text."""
+        return np.argsort(values.astype(str), kind="stable")
 
     def rank_of(order: np.ndarray) -> np.ndarray:
         ranks = np.empty(len(order), dtype=kind)
         ranks[order] = np.arange(len(order), dtype=kind)
         return ranks
-
-    def text(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-        # a take from the few distinct texts: no per-row string validation
-        return pd.array(values, dtype="str").take(codes)
 
     n_jurors, n_targets = len(marks.jurors), len(marks.targets)
     jurors, targets, names = by_rank(marks.jurors), by_rank(marks.targets), by_rank(marks.names)
@@ -132,21 +132,43 @@ def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
         rank_of(names)[marks.criterion] * n_targets + rank_of(targets)[marks.target]
     ) * n_jurors + rank_of(jurors)[marks.juror]
     order, key = sort_keys(key, size)
-    # The sorted keys give each row's juror, target and criterion by arithmetic and small
-    # lookups, instead of gathering three columns in the new (scattered) order.
-    criterion = names[key // (n_targets * n_jurors)]
-    levels = np.array([c.level for c in config.criteria], dtype=object)
+    # The sorted keys give each row's juror, target and criterion rank by arithmetic,
+    # instead of gathering three columns in the new (scattered) order.
+    criterion = key // (n_targets * n_jurors)
+    # criterion ranks are sorted: the ones used are found by bisection, not by counting
+    bounds = np.searchsorted(criterion, np.arange(len(names) + 1, dtype=criterion.dtype))
+    criterion_used = np.diff(bounds) > 0
+    level_of = np.array([c.level for c in config.criteria], dtype=object)[names]
+    levels = np.unique(level_of[criterion_used].astype(str)).astype(object)
+    level_code = np.searchsorted(levels, level_of).astype(criterion.dtype)
     return pd.DataFrame(
         {
-            col.JUROR_ID: text(marks.jurors, jurors[key % n_jurors]),
-            col.TARGET_ID: text(marks.targets, targets[key // n_jurors % n_targets]),
-            col.CRITERION: text(marks.names, criterion),
+            col.JUROR_ID: _categorical(marks.jurors[jurors], key % n_jurors),
+            col.TARGET_ID: _categorical(marks.targets[targets], key // n_jurors % n_targets),
+            col.CRITERION: _categorical(marks.names[names], criterion, criterion_used),
             col.SCORE: marks.score[order].astype(float, copy=False),
-            col.LEVEL: text(levels, criterion),
+            col.LEVEL: _categorical(levels, level_code[criterion], np.ones(len(levels), bool)),
             col.SOURCE_ROW: _rows_in_order(marks.row, order),
         },
         copy=False,  # every column is a fresh array
     )
+
+
+def _categorical(
+    texts: np.ndarray, codes: np.ndarray, used: np.ndarray | None = None
+) -> pd.Categorical | pd.api.extensions.ExtensionArray:
+    """The column ``texts[codes]`` for sorted distinct ``texts``, as a categorical that keeps
+    only the texts used (``used`` flags them when the caller knows); plain text when
+    ``texts`` repeat (two criteria with one name, an error reported elsewhere)."""
+    index = pd.Index(texts, dtype="str")
+    if not index.is_unique:
+        return pd.array(texts, dtype="str").take(codes)
+    if used is None:
+        used = np.bincount(codes, minlength=len(texts)) > 0
+    if not used.all():
+        codes = (np.cumsum(used) - 1).astype(codes.dtype)[codes]
+        index = index[used]
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index))
 
 
 def sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -654,3 +654,18 @@ def test_solo_candidate_takes_project_marks_directly(tmp_path: Path) -> None:
     assert len(solo) == 2
     solo_project = event.candidates.loc[event.candidates["candidate_id"] == "S3", "project"]
     assert solo_project.isna().all()
+
+
+def test_clean_score_text_columns_are_categories_of_the_texts_used(tmp_path: Path) -> None:
+    # J2's marks are all blank ("not scored"), so J2 is in the sheet but not in the clean frame
+    scores = [r if r[0] != "J2" else [*r[:3], ""] for r in _scores()]
+    event = load_event(write_event(tmp_path, scores=scores))
+    frame = event.scores
+    for column in ("juror_id", "target_id", "criterion", "level"):
+        assert isinstance(frame[column].dtype, pd.CategoricalDtype)
+        categories = frame[column].cat.categories.tolist()
+        assert categories == sorted(set(frame[column].astype(str))), column
+    assert frame["juror_id"].cat.categories.tolist() == ["J1"]
+    assert frame["level"].cat.categories.tolist() == ["candidate", "project"]
+    keys = frame[["criterion", "target_id", "juror_id"]].astype(str)
+    assert keys.equals(keys.sort_values(list(keys.columns), ignore_index=True))
