@@ -288,7 +288,8 @@ def text_codes(
     codes, uniques
         ``uniques[codes[i]]`` is row ``i``'s clean text; ``codes[i] == -1`` marks a blank.
         ``uniques`` holds distinct texts (two raw spellings that clean to the same text
-        share one code).
+        share one code). ``codes`` are signed integers, as narrow as a categorical
+        column's codes (so a million-row column is not widened).
 
     Examples
     --------
@@ -352,7 +353,9 @@ def text_codes(
         final = np.append(clean_codes, -1)[codes]
     if required:
         report_blanks(table, column, final, report)
-    return final.astype(np.int64, copy=False), np.asarray(clean_uniques, dtype=object)
+    if final.dtype.kind != "i":
+        final = final.astype(np.int64)
+    return final, np.asarray(clean_uniques, dtype=object)
 
 
 def _report_id(

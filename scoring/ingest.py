@@ -23,8 +23,7 @@ from scoring.config import EventConfig
 from scoring.errors import InvalidEventError, Issue
 from scoring.event import Event
 from scoring.readers import RawTable, header_key, read_table
-from scoring.validate import validate_event_scores
-from scoring.validate_people import check_people
+from scoring.validate import validate_tables
 
 __all__ = ["config_from_mapping", "event_toml_path", "load_config", "load_event"]
 
@@ -195,16 +194,19 @@ def load_event(event: str | Path) -> Event:
         )
 
     # The candidates are read first: their ids let the reader code the score sheet's target
-    # ids in C instead of making a Python string per mark. (Reading in a thread was tried:
-    # no faster once the targets are coded, and warning filters are not thread-safe.)
+    # ids in C instead of making a Python string per mark. Files are read in turn: the
+    # readers' warning filters are not thread-safe, so the second thread that checks the
+    # candidates starts only once every file is read.
     candidates, candidate_issues = read("candidates")
     scores, score_issues = read("scores", _target_ids(candidates))
     jurors, juror_issues = read("jurors")
-    people = check_people(candidates, jurors, config) if candidates is not None else None
     issues = [*candidate_issues, *score_issues, *juror_issues]  # in the order of event.toml
-    if people is None or scores is None:
+    if candidates is None or scores is None:
         raise InvalidEventError(issues)
-    return validate_event_scores(scores, people, config, issues=issues, inputs=inputs)
+    tables = {"candidates": candidates, "scores": scores}
+    if jurors is not None:
+        tables["jurors"] = jurors
+    return validate_tables(tables, config, issues=issues, inputs=inputs)
 
 
 def _target_ids(candidates: RawTable | None) -> dict[str, pd.Index] | None:

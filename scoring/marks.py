@@ -16,7 +16,7 @@ import pandas as pd
 from scoring import columns as col
 from scoring.config import EventConfig
 
-__all__ = ["Marks", "clean_frame", "key_dtype", "mark_keys", "sort_keys"]
+__all__ = ["Marks", "clean_frame", "key_dtype", "mark_keys", "sort_keys", "unique_clean_frame"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ def key_dtype(size: int) -> type[np.signedinteger]:
 
 
 def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
-    """Return the clean long score frame of ``marks``, sorted by criterion, target, juror.
+    """Return the clean long score frame of ``marks``, sorted by criterion, target, juror
+    (marks that share all three keep their order).
 
     Columns ``juror_id, target_id, criterion, score, level, source_row``. The four text
     columns are categorical: their categories are the sorted distinct texts the frame
@@ -114,6 +115,32 @@ def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
     >>> frame["juror_id"].cat.categories.tolist()
     ['J1', 'J2']
     """
+    frame = _clean_frame(marks, config, unique=False)
+    assert frame is not None  # only unique=True gives None
+    return frame
+
+
+def unique_clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame | None:
+    """Return :func:`clean_frame` of ``marks``, or None when two marks share criterion,
+    target and juror. Sorting finds that for free, so a caller looks for repeated marks
+    only when there are some.
+
+    Examples
+    --------
+    >>> from scoring.ingest import config_from_mapping
+    >>> config = config_from_mapping({"event": {"name": "e", "candidates": "-", "scores": "-"},
+    ...     "criteria": [{"name": "pitch", "weight": 1, "min": 1, "max": 10}]})
+    >>> names = np.array(["J1"], dtype=object), np.array(["T"], dtype=object)
+    >>> twice = Marks(np.array([0, 0]), np.array([0, 0]), np.array([0, 0]),
+    ...               np.array([7.0, 8.0]), np.array([2, 3]), *names,
+    ...               np.array(["pitch"], dtype=object), np.array(["score"], dtype=object))
+    >>> unique_clean_frame(twice, config) is None
+    True
+    """
+    return _clean_frame(marks, config, unique=True)
+
+
+def _clean_frame(marks: Marks, config: EventConfig, *, unique: bool) -> pd.DataFrame | None:
     size = len(marks.names) * len(marks.targets) * len(marks.jurors)
     kind = key_dtype(size)
 
@@ -131,7 +158,9 @@ def clean_frame(marks: Marks, config: EventConfig) -> pd.DataFrame:
     key = (
         rank_of(names)[marks.criterion] * n_targets + rank_of(targets)[marks.target]
     ) * n_jurors + rank_of(jurors)[marks.juror]
-    order, key = sort_keys(key, size)
+    order, key, scattered = _sort_keys(key, size)
+    if unique and not scattered and bool((key[1:] == key[:-1]).any()):
+        return None
     # The sorted keys give each row's juror, target and criterion rank by arithmetic,
     # instead of gathering three columns in the new (scattered) order.
     criterion = key // (n_targets * n_jurors)
@@ -185,6 +214,12 @@ def sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     >>> order.tolist(), keys.tolist()
     ([1, 2, 0], [1, 3, 5])
     """
+    order, keys, _ = _sort_keys(key, size)
+    return order, keys
+
+
+def _sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`sort_keys`, and whether the scatter sorted the keys (which proves them unique)."""
     if size <= 4 * len(key) + 1024:
         kind = key_dtype(max(size, len(key)))
         slots = np.full(size, -1, dtype=kind)
@@ -192,9 +227,9 @@ def sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         filled = slots >= 0
         order = slots[filled]
         if len(order) == len(key):
-            return order, np.flatnonzero(filled).astype(kind, copy=False)
+            return order, np.flatnonzero(filled).astype(kind, copy=False), True
     order = np.argsort(key, kind="stable")
-    return order, key[order]
+    return order, key[order], False
 
 
 def _rows_in_order(rows: np.ndarray, order: np.ndarray) -> np.ndarray:

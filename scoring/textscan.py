@@ -180,12 +180,13 @@ def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ([0, -1, 1, 0], ['b', 'a'])
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy().astype(np.intp)
+        codes = series.cat.codes.to_numpy()  # int8 to int32: every pass below is cheaper
         categories = series.cat.categories.to_numpy(dtype=object)
-        used = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
+        blank = codes.min(initial=0) < 0
+        used = np.bincount(codes[codes >= 0] if blank else codes, minlength=len(categories)) > 0
         if used.all():
             return codes, categories
-        renumber = np.append(np.cumsum(used) - 1, -1)
+        renumber = np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)
         return renumber[codes], categories[used]
     values = series.to_numpy(dtype=object)
     heads = _run_heads(values)

@@ -11,7 +11,8 @@ The clean frames never depend on the order of input rows: they are sorted by ids
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -169,6 +170,9 @@ def validate_tables(
 ) -> Event:
     """Check raw tables against the config and each other; return the clean event.
 
+    The candidates and jurors are checked in a second thread while this one checks the
+    score sheet; the issues are reported in the same order either way.
+
     Parameters
     ----------
     tables
@@ -185,13 +189,16 @@ def validate_tables(
     InvalidEventError
         When any error was found (here or in ``issues``).
     """
-    people = check_people(tables["candidates"], tables.get("jurors"), config)
-    return validate_event_scores(tables["scores"], people, config, issues=issues, inputs=inputs)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitch-jury-people") as pool:
+        people = pool.submit(check_people, tables["candidates"], tables.get("jurors"), config)
+        return validate_event_scores(
+            tables["scores"], people.result, config, issues=issues, inputs=inputs
+        )
 
 
 def validate_event_scores(
     scores_table: RawTable,
-    people: People,
+    people: People | Callable[[], People],
     config: EventConfig,
     *,
     issues: Iterable[Issue] = (),
@@ -200,24 +207,29 @@ def validate_event_scores(
     """Check the score sheet against :func:`check_people`'s result; return the clean event.
 
     The second half of :func:`validate_tables` (see there); ``issues`` are the issues
-    found reading the files.
+    found reading the files. ``people`` may be a function that returns the result: it is
+    called once the sheet's own checks are done.
 
     Raises
     ------
     InvalidEventError
         When any error was found (here, in ``people`` or in ``issues``).
     """
+    checked: list[People] = []
+
+    def get_people() -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+        if not checked:
+            checked.append(people if isinstance(people, People) else people())
+        return checked[0].candidates, checked[0].jurors
+
+    sheet = IssueLog()
+    scores = check_scores(scores_table, config, people=get_people, found=sheet)
+    candidates, jurors = get_people()
+    conflicts = checked[0].conflicts
     found = IssueLog()
     found.extend(issues)
-    found.extend(people.issues)
-    candidates, jurors, conflicts = people.candidates, people.jurors, people.conflicts
-    scores = check_scores(
-        scores_table,
-        config,
-        candidates=candidates,
-        jurors=jurors,
-        report=found.add,
-    )
+    found.extend(checked[0].issues)
+    found.absorb(sheet)
     if jurors is None:
         ids = sorted(scores[col.JUROR_ID].unique()) if scores is not None else []
         jurors = pd.DataFrame({col.JUROR_ID: pd.array(ids, dtype="str"), col.NAME: pd.NA})

@@ -68,6 +68,30 @@ class IssueLog:
         for issue in issues:
             self.add(issue)
 
+    def absorb(self, other: IssueLog) -> None:
+        """Record what ``other`` recorded, as if its issues had been added here in order.
+
+        ``other`` must keep at least as many issues per code as this log does, so that the
+        ones this log keeps are among the ones ``other`` kept.
+
+        Examples
+        --------
+        >>> first, later = IssueLog(cap=1), IssueLog(cap=1)
+        >>> first.add(Issue("warning", "x", "a"))
+        >>> later.extend([Issue("warning", "x", "b"), Issue("warning", "y", "c")])
+        >>> first.absorb(later)
+        >>> [i.message for i in first.finish()]
+        ['a', 'c', '... and 1 more issue(s) like the ones above.']
+        """
+        if other.cap is not None and (self.cap is None or other.cap < self.cap):
+            raise ValueError("cannot absorb a log that kept fewer issues per code")
+        for issue in other.items:
+            self.add(issue)
+        kept = Counter((i.code, i.file) for i in other.items)
+        for key, n in other._counts.items():
+            self._counts[key] += n - kept[key]
+            self._first.setdefault(key, other._first[key])
+
     def finish(self) -> list[Issue]:
         """Return the issues kept, then one summary per capped code and file."""
         out = list(self.items)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,9 +18,10 @@ from scoring import columns as col
 from scoring.cells import parse_mark, report_blanks, text_codes, totals_rows
 from scoring.config import EventConfig
 from scoring.errors import Issue
-from scoring.marks import Marks, clean_frame, key_dtype, mark_keys
+from scoring.marks import Marks, clean_frame, key_dtype, mark_keys, unique_clean_frame
 from scoring.readers import RawTable, header_key
 from scoring.textscan import totals_labels
+from scoring.validate_people import IssueLog
 
 __all__ = ["check_scores", "closest"]
 
@@ -53,9 +55,8 @@ def check_scores(
     table: RawTable,
     config: EventConfig,
     *,
-    candidates: pd.DataFrame | None,
-    jurors: pd.DataFrame | None,
-    report: Report,
+    people: Callable[[], tuple[pd.DataFrame | None, pd.DataFrame | None]],
+    found: IssueLog,
 ) -> pd.DataFrame | None:
     """Validate a score sheet; return the clean long frame, or None when unusable.
 
@@ -66,11 +67,14 @@ def check_scores(
         (``juror_id, target_id`` and one column per criterion).
     config
         Criteria names, scales, levels and the 'not scored' tokens.
-    candidates, jurors
-        Clean candidates and jurors (None when they could not be read; target and juror
-        ids are then not cross-checked).
-    report
-        Called with every issue found.
+    people
+        Returns the clean candidates and jurors (None when they could not be read; target
+        and juror ids are then not cross-checked). It is called once the sheet's own
+        checks and the clean frame are done, so the caller can check the candidates and
+        jurors meanwhile (:func:`scoring.validate.validate_tables` does, in a thread).
+    found
+        Receives every issue, in this order: the sheet's own checks, unknown ids, repeated
+        marks, missing marks.
 
     Returns
     -------
@@ -78,6 +82,67 @@ def check_scores(
         ``juror_id, target_id, criterion, score, level, source_row`` sorted by
         ``criterion, target_id, juror_id``; only marks actually given.
     """
+    own = IssueLog()
+    marks = _sheet_marks(table, config, own.add)
+    if marks is None:
+        found.absorb(own)
+        return None
+    # Ahead of the cross-checks, which only drop marks when they find an error.
+    given, repeats, frame = _given_marks(marks, table, config)
+    candidates, jurors = people()
+    cross = IssueLog()
+    if jurors is not None:
+        known_jurors = jurors[col.JUROR_ID].to_numpy(dtype=object)
+        _unknown_ids(
+            marks,
+            "juror",
+            ~pd.Index(marks.jurors, dtype=object).isin(known_jurors),
+            known_jurors,
+            table,
+            "id.unknown_juror",
+            "is not in the jurors file; add the juror there or correct the id",
+            cross.add,
+        )
+    targets = _TargetIndex.of(candidates, marks.targets) if candidates is not None else None
+    if targets is not None:
+        _check_targets(marks, config, targets, table, cross.add)
+    if cross.items:  # marks were dropped: count repeats and build the frame without them
+        given, repeats, frame = _given_marks(marks, table, config)
+    for log in (own, cross, repeats):
+        found.absorb(log)
+    if frame is None:
+        found.add(
+            _at(
+                table,
+                "error",
+                "score.empty",
+                "The score sheet has no marks. Check that it is the right file.",
+            )
+        )
+        return None
+    _missing_marks(given, config, targets, table, found.add)
+    return frame
+
+
+def _given_marks(
+    marks: Marks, table: RawTable, config: EventConfig
+) -> tuple[Marks, IssueLog, pd.DataFrame | None]:
+    """The marks given (each once), the issues about repeated marks, and the clean frame
+    (None when no mark is given)."""
+    repeats = IssueLog()
+    given = marks.subset(~np.isnan(marks.score))
+    if len(given.score) == 0:
+        return given, repeats, None
+    frame = unique_clean_frame(given, config)
+    if frame is None:  # some marks share criterion, target and juror
+        given = _duplicates(given, table, repeats.add)
+        frame = clean_frame(given, config)
+    return given, repeats, frame
+
+
+def _sheet_marks(table: RawTable, config: EventConfig, report: Report) -> Marks | None:
+    """The sheet's marks after its own checks (ids, totals rows, criteria, cells, scale);
+    None when the sheet is unusable."""
     keys = list(table.frame.columns)
     for needed in (col.JUROR_ID, col.TARGET_ID):
         if needed not in keys:
@@ -134,32 +199,7 @@ def check_scores(
         columns=np.array([col.SCORE if long_form else header_key(n) for n in names], dtype=object),
     ).subset((juror_codes >= 0) & (target_codes >= 0) & (criterion_of >= 0))
     _out_of_scale(marks, config, table, report)
-    if jurors is not None:
-        _unknown_ids(
-            marks,
-            "juror",
-            set(jurors[col.JUROR_ID].to_numpy(dtype=object)),
-            table,
-            "id.unknown_juror",
-            "is not in the jurors file; add the juror there or correct the id",
-            report,
-        )
-    if candidates is not None:
-        _check_targets(marks, config, candidates, table, report)
-    marks = marks.subset(~np.isnan(marks.score))
-    marks = _duplicates(marks, table, report)
-    if len(marks.score) == 0:
-        report(
-            _at(
-                table,
-                "error",
-                "score.empty",
-                "The score sheet has no marks. Check that it is the right file.",
-            )
-        )
-        return None
-    _missing_marks(marks, config, candidates, table, report)
-    return clean_frame(marks, config)
+    return marks
 
 
 def _at(table: RawTable, severity: str, code: str, message: str, **where: object) -> Issue:
@@ -389,23 +429,26 @@ def _out_of_scale(marks: Marks, config: EventConfig, table: RawTable, report: Re
 def _unknown_ids(
     marks: Marks,
     which: str,
-    known: set[str],
+    unknown: np.ndarray,
+    known: np.ndarray,
     table: RawTable,
     issue_code: str,
     what: str,
     report: Report,
 ) -> None:
+    """Report the marks whose juror (or target) is ``unknown`` (a flag per distinct id),
+    with the closest of the ``known`` ids as a hint, and drop them."""
+    if not unknown.any():  # every distinct id is known: no need to look at the marks
+        return
     seen = marks.jurors if which == "juror" else marks.targets
     codes = marks.juror if which == "juror" else marks.target
     column = col.JUROR_ID if which == "juror" else col.TARGET_ID
-    unknown = np.append(~pd.Index(seen, dtype=object).isin(list(known)), False)
-    if not unknown.any():  # every distinct id is known: no need to look at the marks
-        return
-    bad = unknown[codes]
+    bad = np.append(unknown, False)[codes]
+    options = [str(k) for k in known]
     for code in np.unique(codes[bad]):
         rows = np.sort(marks.row[codes == code])
         value = str(seen[code])
-        guess = closest(value, known)
+        guess = closest(value, options)
         hint = f" Did you mean '{guess}'?" if guess else ""
         report(
             _at(
@@ -421,27 +464,75 @@ def _unknown_ids(
     marks.score[bad] = np.nan
 
 
+@dataclass(frozen=True)
+class _TargetIndex:
+    """The clean candidates seen from the distinct target ids of a score sheet."""
+
+    ids: np.ndarray  # candidate ids, in the candidates' order
+    projects: np.ndarray  # project ids, each once
+    project_of: pd.Series  # each candidate's project (missing for a solo candidate)
+    candidate: np.ndarray  # per distinct target: its position in ids, or -1
+    project: np.ndarray  # per distinct target: its position in projects, or -1
+
+    @classmethod
+    def of(cls, candidates: pd.DataFrame, targets: np.ndarray) -> _TargetIndex:
+        ids = candidates[col.CANDIDATE_ID].to_numpy(dtype=object)
+        project_of = candidates[col.PROJECT]
+        projects = np.asarray(project_of.dropna().unique(), dtype=object)
+        return cls(
+            ids,
+            projects,
+            project_of,
+            pd.Index(ids).get_indexer(targets),
+            pd.Index(projects).get_indexer(targets),
+        )
+
+    def kinds(self) -> np.ndarray:
+        """Per distinct target: 0 unknown, 1 candidate in a project, 2 solo candidate,
+        3 project."""
+        in_project = self.project_of.notna().to_numpy()
+        candidate = self.candidate
+        return np.where(
+            candidate >= 0,
+            np.where(in_project[candidate], 1, 2),
+            np.where(self.project >= 0, 3, 0),
+        )
+
+    def expected(self, level: str) -> tuple[np.ndarray, np.ndarray]:
+        """The targets that should have marks at ``level``, and their codes among the
+        distinct targets (-1: none)."""
+        where_id = _positions(self.candidate, len(self.ids))
+        if level == "candidate":
+            return self.ids, where_id
+        solo = self.project_of.isna().to_numpy()
+        return (
+            np.concatenate([self.projects, self.ids[solo]]),
+            np.concatenate([_positions(self.project, len(self.projects)), where_id[solo]]),
+        )
+
+
+def _positions(index_of: np.ndarray, n: int) -> np.ndarray:
+    """Invert ``index_of`` (distinct target -> position among ``n`` ids, -1 for none):
+    each id's distinct-target code, -1 when no target is that id."""
+    where = np.full(n, -1, dtype=np.intp)
+    hit = np.flatnonzero(index_of >= 0)
+    where[index_of[hit]] = hit
+    return where
+
+
 def _check_targets(
-    marks: Marks, config: EventConfig, candidates: pd.DataFrame, table: RawTable, report: Report
+    marks: Marks, config: EventConfig, targets: _TargetIndex, table: RawTable, report: Report
 ) -> None:
-    ids = candidates[col.CANDIDATE_ID].to_numpy(dtype=object)
-    project_column = candidates[col.PROJECT]
-    in_project = project_column.notna().to_numpy()
-    projects = np.asarray(project_column[in_project].unique(), dtype=object)
+    kind_of = targets.kinds()
     _unknown_ids(
         marks,
         "target",
-        {*ids, *projects},
+        kind_of == 0,
+        np.concatenate([targets.ids, targets.projects]),
         table,
         "id.unknown_target",
         "is neither a candidate id nor a project id; correct the id or add the candidate",
         report,
-    )
-    # per distinct target: 0 unknown, 1 candidate in a project, 2 solo candidate, 3 project
-    candidate = pd.Index(ids).get_indexer(marks.targets)
-    is_project = pd.Index(projects).get_indexer(marks.targets) >= 0
-    kind_of = np.where(
-        candidate >= 0, np.where(in_project[candidate], 1, 2), np.where(is_project, 3, 0)
     )
     # Which (criterion, target) pairs would be at the wrong level: a small table, so the
     # marks are looked at one by one only when a mark falls on such a pair.
@@ -458,10 +549,10 @@ def _check_targets(
         _, target, c, row, _ = marks.where(int(position))
         criterion = config.criteria[c]
         if criterion.level == "project":
+            project = targets.project_of.iloc[targets.candidate[marks.target[position]]]
             message = (
                 f"Criterion '{criterion.name}' is scored per project, but '{target}' is a "
-                f"candidate in project '{project_column.iloc[ids.tolist().index(target)]}'. "
-                "Give the mark to the "
+                f"candidate in project '{project}'. Give the mark to the "
                 'project id, or set level = "candidate" in event.toml.'
             )
         else:
@@ -536,7 +627,7 @@ def _duplicates(marks: Marks, table: RawTable, report: Report) -> Marks:
 def _missing_marks(
     marks: Marks,
     config: EventConfig,
-    candidates: pd.DataFrame | None,
+    targets: _TargetIndex | None,
     table: RawTable,
     report: Report,
 ) -> None:
@@ -559,10 +650,10 @@ def _missing_marks(
                 )
             )
             continue
-        if candidates is None:
+        if targets is None:
             continue
         expected, position = expected_of.get(criterion.level) or expected_of.setdefault(
-            criterion.level, _expected_targets(candidates, criterion.level, marks.targets)
+            criterion.level, targets.expected(criterion.level)
         )
         unscored = expected[(position < 0) | (np.append(counts[index], 0)[position] == 0)]
         for target in sorted(unscored.tolist()):
@@ -577,17 +668,3 @@ def _missing_marks(
                     value=str(target),
                 )
             )
-
-
-def _expected_targets(
-    candidates: pd.DataFrame, level: str, targets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Targets that should have marks at ``level``, and their codes in ``targets`` (-1: none)."""
-    ids = candidates[col.CANDIDATE_ID]
-    if level == "candidate":
-        expected = ids.to_numpy(dtype=object)
-    else:
-        solo = ids[candidates[col.PROJECT].isna()].to_numpy(dtype=object)
-        projects = np.asarray(candidates[col.PROJECT].dropna().unique(), dtype=object)
-        expected = np.concatenate([projects, solo])
-    return expected, pd.Index(targets, dtype=object).get_indexer(expected)
