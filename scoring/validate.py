@@ -11,6 +11,7 @@ The clean frames never depend on the order of input rows: they are sorted by ids
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -33,6 +34,8 @@ __all__ = [
     "validate_event_scores",
     "validate_tables",
 ]
+
+_SWITCH_INTERVAL = 5e-5  # seconds; see validate_tables
 
 ISSUE_CODES: dict[str, str] = {
     "file.not_found": "An input file named in event.toml does not exist.",
@@ -189,11 +192,19 @@ def validate_tables(
     InvalidEventError
         When any error was found (here or in ``issues``).
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitch-jury-people") as pool:
-        people = pool.submit(check_people, tables["candidates"], tables.get("jurors"), config)
-        return validate_event_scores(
-            tables["scores"], people.result, config, issues=issues, inputs=inputs
-        )
+    # Both halves hold the GIL for Python work between numpy calls; a short switch interval
+    # lets the score checks get it back soon after each numpy call instead of waiting up
+    # to 5 ms for the other thread (restored afterwards: it is process-wide).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, _SWITCH_INTERVAL))
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitch-jury-people") as pool:
+            people = pool.submit(check_people, tables["candidates"], tables.get("jurors"), config)
+            return validate_event_scores(
+                tables["scores"], people.result, config, issues=issues, inputs=inputs
+            )
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def validate_event_scores(
