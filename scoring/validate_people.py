@@ -206,6 +206,8 @@ def _near_duplicates(
     # C-level key for plain ASCII text; the full Unicode key for the rest
     keys[ascii_only] = ascii_keys(values[ascii_only])
     keys[~ascii_only] = [near_duplicate_key(v) for v in values[~ascii_only]]
+    if len(set(keys)) == len(keys):  # the usual case, found without a hash table in pandas
+        return
     shared = pd.Series(keys).duplicated(keep=False).to_numpy() & (keys != "")
     by_key: dict[str, set[str]] = defaultdict(set)
     for key, value in zip(keys[shared], values[shared], strict=True):
@@ -269,11 +271,13 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
         report_blanks(sub, column, codes[keep], found.add)
         out[column] = np.append(uniques, np.array([None], dtype=object))[codes[keep]]
     ids = out[col.CANDIDATE_ID]
-    out[col.GROUP] = text_column(sub, col.GROUP, found.add, is_id=False, required=True)
-    if col.PROJECT in sub.frame:
-        out[col.PROJECT] = text_column(sub, col.PROJECT, found.add, is_id=True, required=False)
-    else:
-        out[col.PROJECT] = np.full(len(ids), None, dtype=object)
+    groups = text_codes(sub, col.GROUP, found.add, is_id=False, required=True)
+    projects = (
+        text_codes(sub, col.PROJECT, found.add, is_id=True, required=False)
+        if col.PROJECT in sub.frame
+        else (np.full(len(ids), -1), np.array([], dtype=object))
+    )
+    out[col.GROUP], out[col.PROJECT] = _texts(*groups), _texts(*projects)
     eligible = np.ones(len(ids), dtype=bool)
     if col.ELIGIBLE in sub.frame:
         for position, value in enumerate(sub.frame[col.ELIGIBLE].to_numpy(dtype=object)):
@@ -299,7 +303,8 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
         out[attribute] = text_column(sub, attribute, found.add, is_id=False, required=False)
     result = pd.DataFrame(out)
     result["_row"] = rows
-    _check_candidate_ids(result, sub, found, coded[col.CANDIDATE_ID][0][keep])
+    id_codes, id_texts = coded[col.CANDIDATE_ID][0][keep], coded[col.CANDIDATE_ID][1]
+    _check_candidate_ids(result, sub, found, id_codes, groups, projects)
     _near_duplicates(
         _used(*coded[col.CANDIDATE_ID], keep),
         what="Candidate ids",
@@ -314,9 +319,8 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
         column=col.NAME,
         report=found.add,
     )
-    id_codes, id_texts = coded[col.CANDIDATE_ID][0][keep], coded[col.CANDIDATE_ID][1]
     first = _first_of_each(id_codes)  # rows with an id, each id once
-    _check_groups(result.iloc[first], config, sub, found)
+    _check_groups(groups[0][first], groups[1], eligible[first], config, sub, found)
     # candidate_id order, from the ids' codes: sorting 30,000 distinct texts once beats
     # sorting the rows' texts
     rank = np.empty(len(id_texts), dtype=np.int64)
@@ -325,6 +329,11 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
     result = result.drop(columns="_row").iloc[order].reset_index(drop=True)
     text_columns = [c for c in result.columns if c != col.ELIGIBLE]
     return result.astype(dict.fromkeys(text_columns, "str")).astype({col.ELIGIBLE: bool})
+
+
+def _texts(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+    """The object column ``uniques[codes]``, with None where the code is -1."""
+    return np.append(uniques.astype(object), np.array([None], dtype=object))[codes]
 
 
 def _first_of_each(codes: np.ndarray) -> np.ndarray:
@@ -340,26 +349,31 @@ def _used(codes: np.ndarray, uniques: np.ndarray, keep: np.ndarray) -> np.ndarra
 
 
 def _check_candidate_ids(
-    result: pd.DataFrame, table: RawTable, found: IssueLog, id_codes: np.ndarray
+    result: pd.DataFrame,
+    table: RawTable,
+    found: IssueLog,
+    id_codes: np.ndarray,
+    groups: tuple[np.ndarray, np.ndarray],
+    projects: tuple[np.ndarray, np.ndarray],
 ) -> None:
     """Report repeated ids, ids that are also project ids, and projects across groups.
 
-    ``id_codes`` codes the rows' candidate ids (-1 for none), so the common case of
-    unique ids is seen without hashing the ids again.
+    ``id_codes``, ``groups`` and ``projects`` code the rows' ids, groups and projects
+    (codes and distinct texts, -1 for blank), so nothing is hashed again.
     """
     present = id_codes >= 0
     counts = np.bincount(id_codes[present], minlength=1)
     repeated_rows = present & (counts[np.maximum(id_codes, 0)] > 1)
     repeated = result.loc[repeated_rows]
     for candidate_id, rows in repeated.groupby(col.CANDIDATE_ID, sort=True):
-        groups = sorted(set(rows[col.GROUP].dropna()))
+        in_groups = sorted(set(rows[col.GROUP].dropna()))
         row_list = ", ".join(str(r) for r in rows["_row"])
-        if len(groups) > 1:
+        if len(in_groups) > 1:
             found.add(
                 Issue(
                     "error",
                     "candidate.two_groups",
-                    f"Candidate '{candidate_id}' is in groups {', '.join(groups)} "
+                    f"Candidate '{candidate_id}' is in groups {', '.join(in_groups)} "
                     f"(rows {row_list}). A candidate belongs to exactly one group.",
                     file=table.file,
                     sheet=table.sheet,
@@ -382,14 +396,12 @@ def _check_candidate_ids(
                     value=str(candidate_id),
                 )
             )
-    project_values = result[col.PROJECT].to_numpy(dtype=object)
-    with_project = present & pd.notna(project_values)
-    projects = result.loc[with_project]
-    clash = sorted(
-        set(project_values[with_project])
-        & set(result[col.CANDIDATE_ID].to_numpy(dtype=object)[present])
-    )
-    for project in clash:
+    project_codes, project_ids = projects
+    with_project = present & (project_codes >= 0)
+    in_use = np.bincount(project_codes[with_project], minlength=len(project_ids)) > 0
+    used_ids = pd.Index(result[col.CANDIDATE_ID].to_numpy(dtype=object)[present], dtype=object)
+    clash = project_ids[in_use & pd.Index(project_ids, dtype=object).isin(used_ids)]
+    for project in sorted(clash.tolist()):
         found.add(
             Issue(
                 "error",
@@ -402,57 +414,70 @@ def _check_candidate_ids(
                 value=project,
             )
         )
-    project_codes, _ = pd.factorize(projects[col.PROJECT])
-    group_codes, group_names = pd.factorize(projects[col.GROUP])
-    pairs = np.unique(project_codes * (len(group_names) + 1) + group_codes + 1)
-    n_groups = np.bincount(pairs // (len(group_names) + 1))
-    spread = projects.loc[n_groups[project_codes] > 1] if len(pairs) else projects.iloc[:0]
-    for project_id, members in spread.groupby(col.PROJECT, sort=True):
-        project = str(project_id)
-        groups = sorted(set(members[col.GROUP].dropna()))
-        if len(groups) > 1:
-            found.add(
-                Issue(
-                    "warning",
-                    "project.two_groups",
-                    f"Project '{project}' has members in groups {', '.join(groups)}. "
-                    "Its marks count for every member in each group; check it is intended.",
-                    file=table.file,
-                    sheet=table.sheet,
-                    column=col.PROJECT,
-                    value=str(project),
-                )
+    # A project across groups: a member whose group differs from its project's first one.
+    group_codes, group_names = groups
+    members = np.flatnonzero(with_project & (group_codes >= 0))
+    member_project, member_group = project_codes[members], group_codes[members]
+    first_group = np.full(len(project_ids), -1, dtype=np.int64)
+    first_group[member_project[::-1]] = member_group[::-1]
+    spread = np.unique(member_project[member_group != first_group[member_project]])
+    for code in sorted(spread.tolist(), key=lambda c: str(project_ids[c])):
+        project = str(project_ids[code])
+        names = sorted({str(group_names[g]) for g in member_group[member_project == code]})
+        found.add(
+            Issue(
+                "warning",
+                "project.two_groups",
+                f"Project '{project}' has members in groups {', '.join(names)}. "
+                "Its marks count for every member in each group; check it is intended.",
+                file=table.file,
+                sheet=table.sheet,
+                column=col.PROJECT,
+                value=project,
             )
+        )
 
 
 def _check_groups(
-    result: pd.DataFrame, config: EventConfig, table: RawTable, found: IssueLog
+    group_codes: np.ndarray,
+    group_names: np.ndarray,
+    eligible: np.ndarray,
+    config: EventConfig,
+    table: RawTable,
+    found: IssueLog,
 ) -> None:
-    n_eligible_of = result.groupby(col.GROUP, sort=True)[col.ELIGIBLE].sum()
-    for group, n_eligible_value in n_eligible_of.items():
-        seats = config.selection.seats.get(str(group), config.selection.per_group)
-        n_eligible = int(n_eligible_value)
-        if n_eligible < seats:
+    """Warn about groups with fewer eligible candidates than seats; ``group_codes`` and
+    ``eligible`` have one entry per candidate (-1: blank group, reported elsewhere)."""
+    grouped = group_codes >= 0
+    n_candidates = np.bincount(group_codes[grouped], minlength=len(group_names))
+    n_eligible_of = np.bincount(
+        group_codes[grouped], weights=eligible[grouped], minlength=len(group_names)
+    )
+    names = [str(g) for g in group_names]
+    present = sorted(np.flatnonzero(n_candidates).tolist(), key=lambda g: names[g])
+    for g in present:
+        seats = config.selection.seats.get(names[g], config.selection.per_group)
+        if n_eligible_of[g] < seats:
             found.add(
                 Issue(
                     "warning",
                     "group.too_few_eligible",
-                    f"Group '{group}' has {n_eligible} eligible candidate(s) for {seats} "
-                    "seat(s); the selection cannot fill it unless this changes.",
+                    f"Group '{names[g]}' has {int(n_eligible_of[g])} eligible candidate(s) for "
+                    f"{seats} seat(s); the selection cannot fill it unless this changes.",
                     file=table.file,
                     sheet=table.sheet,
                     column=col.GROUP,
-                    value=str(group),
+                    value=names[g],
                 )
             )
-    groups = {str(g) for g in n_eligible_of.index}
-    for group in sorted(set(config.selection.seats) - groups):
+    shown = sorted(names[g] for g in present)
+    for group in sorted(set(config.selection.seats) - set(shown)):
         found.add(
             Issue(
                 "error",
                 "config.invalid",
                 f"[selection] seats names group '{group}', which has no candidates. "
-                f"Groups are: {', '.join(sorted(groups))}.",
+                f"Groups are: {', '.join(shown)}.",
                 file="event.toml",
                 column="selection.seats",
                 value=group,
