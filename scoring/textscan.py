@@ -30,6 +30,7 @@ __all__ = [
     "distinct",
     "is_text",
     "is_totals_label",
+    "joined",
     "line_flags",
     "totals_labels",
 ]
@@ -58,7 +59,7 @@ ASCII_KEY = {code: (chr(code).lower() if chr(code).isalnum() else None) for code
 
 _NFC = functools.partial(unicodedata.normalize, "NFC")
 # ASCII spaces other than " " that str.split() splits on (not counting the newline).
-_OTHER_SPACES = np.array([9, 11, 12, 13, 28, 29, 30, 31], dtype=np.uint8)
+_OTHER_SPACE_BYTE = np.isin(np.arange(256), [9, 11, 12, 13, 28, 29, 30, 31])
 # Bytes that are not lower-case ASCII letters, digits or the newline.
 _NOT_ALNUM_BYTES = bytes(
     b for b in range(128) if not (chr(b).isdigit() or chr(b).islower()) and b != 10
@@ -91,12 +92,30 @@ def is_text(values: np.ndarray) -> np.ndarray:
     >>> is_text(np.array(["a", 1, None], dtype=object)).tolist()
     [True, False, False]
     """
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # one C pass: all text
+        return np.ones(len(values), dtype=bool)
     texts = map(isinstance, values, itertools.repeat(str))
     return np.fromiter(texts, dtype=bool, count=len(values))
 
 
+def joined(values: np.ndarray) -> str:
+    """The text values joined as :func:`line_flags` scans them: a newline before each value
+    and after the last.
+
+    Examples
+    --------
+    >>> joined(np.array(["a", "b"], dtype=object))
+    '\\na\\nb\\n'
+    """
+    return "\n" + "\n".join(values) + "\n"
+
+
 def line_flags(
-    values: np.ndarray, pattern: re.Pattern[str], *, casefold: bool = False
+    values: np.ndarray,
+    pattern: re.Pattern[str],
+    *,
+    casefold: bool = False,
+    text: str | None = None,
 ) -> np.ndarray:
     """Return which text values ``pattern`` finds a match in, by one scan of all values.
 
@@ -105,7 +124,7 @@ def line_flags(
     expression engine finds fast) and never matches a newline otherwise. With
     ``casefold`` the text is case-folded first. When a value itself holds a newline, every
     such value is flagged, so callers must confirm flagged values with the exact
-    per-value rule.
+    per-value rule. ``text`` is :func:`joined` of ``values`` when the caller has it.
 
     Examples
     --------
@@ -113,7 +132,8 @@ def line_flags(
     [False, True, False]
     """
     n = len(values)
-    text = "\n" + "\n".join(values) + "\n"
+    if text is None:
+        text = joined(values)
     if casefold:
         text = text.casefold()  # never adds or removes a newline
     if text.count("\n") != n + 1:  # rare: a value holds a newline; search one by one
@@ -150,8 +170,9 @@ def totals_labels(values: np.ndarray) -> np.ndarray:
     return flags
 
 
-def ascii_keys(values: np.ndarray) -> np.ndarray:
+def ascii_keys(values: np.ndarray, text: str | None = None) -> np.ndarray:
     """Return ``near_duplicate_key`` of ASCII text values: lower case, letters and digits.
+    ``text`` is :func:`joined` of ``values`` when the caller has it.
 
     Examples
     --------
@@ -159,7 +180,8 @@ def ascii_keys(values: np.ndarray) -> np.ndarray:
     ['anamaria', 'anamaria']
     """
     n = len(values)
-    text = "\n" + "\n".join(values) + "\n"
+    if text is None:
+        text = joined(values)
     if text.count("\n") == n + 1:
         kept = text.lower().encode("ascii").translate(None, _NOT_ALNUM_BYTES)
         return np.array(kept.decode("ascii")[1:-1].split("\n"), dtype=object)
@@ -247,13 +269,19 @@ def clean_distinct(
     n = len(uniques)
     text_mask = is_text(uniques)
     text = uniques[text_mask]
-    ascii_text = np.fromiter(map(str.isascii, text), dtype=bool, count=len(text))
+    all_lines = joined(text)  # one join serves every scan of the ASCII values
+    lines: str | None = all_lines
+    if all_lines.isascii():  # constant time for a Python string: every value is ASCII
+        ascii_text = np.ones(len(text), dtype=bool)
+    else:
+        ascii_text = np.fromiter(map(str.isascii, text), dtype=bool, count=len(text))
+        lines = None
     cleaned_text = text.copy()
     changed_text = np.zeros(len(text), dtype=bool)
     special_text = np.zeros(len(text), dtype=bool)
 
     plain = text[ascii_text]
-    fold = _needs_fold(plain)
+    fold = _needs_fold(plain, lines)
     if fold.any():
         folded = np.fromiter(map(" ".join, map(str.split, plain[fold])), dtype=object)
         stripped = np.fromiter(map(str.strip, plain[fold]), dtype=object)
@@ -261,7 +289,7 @@ def clean_distinct(
         cleaned_text[where] = folded
         changed_text[where] = (folded != stripped) & (folded != "")
     if is_id:
-        special_text[ascii_text] = line_flags(plain, MAYBE_NUMBER)
+        special_text[ascii_text] = line_flags(plain, MAYBE_NUMBER, text=lines)
 
     other = text[~ascii_text]
     if len(other):
@@ -283,13 +311,14 @@ def clean_distinct(
     return cleaned, special, changed
 
 
-def _needs_fold(values: np.ndarray) -> np.ndarray:
+def _needs_fold(values: np.ndarray, lines: str | None = None) -> np.ndarray:
     """Which ASCII values ``" ".join(value.split())`` changes: a space other than " ", a run
-    of spaces, or a space at either end. One pass over the bytes of all values."""
+    of spaces, or a space at either end. One pass over the bytes of all values (``lines``
+    is :func:`joined` of them when the caller has it)."""
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    text = ("\n" + "\n".join(values) + "\n").encode("ascii")
+    text = (joined(values) if lines is None else lines).encode("ascii")
     cells = np.frombuffer(text, dtype=np.uint8)
     newlines = np.flatnonzero(cells == 10)
     if len(newlines) != n + 1:  # a value holds a newline, which needs folding too
@@ -298,7 +327,7 @@ def _needs_fold(values: np.ndarray) -> np.ndarray:
     edge = np.zeros(len(cells), dtype=bool)
     edge[1:] |= space[1:] & ((cells[:-1] == 32) | (cells[:-1] == 10))
     edge[:-1] |= space[:-1] & (cells[1:] == 10)
-    bad = np.flatnonzero(edge | np.isin(cells, _OTHER_SPACES))
+    bad = np.flatnonzero(edge | _OTHER_SPACE_BYTE[cells])
     flags = np.zeros(n, dtype=bool)
     flags[np.searchsorted(newlines, bad, side="right") - 1] = True
     return flags

@@ -30,7 +30,7 @@ from scoring.cells import (
 from scoring.config import EventConfig
 from scoring.errors import Issue
 from scoring.readers import RawTable
-from scoring.textscan import ascii_keys
+from scoring.textscan import ascii_keys, joined
 
 __all__ = ["IssueLog", "People", "check_people", "empty_conflicts"]
 
@@ -201,11 +201,15 @@ def _near_duplicates(
 ) -> None:
     """Warn about distinct values that share a :func:`near_duplicate_key`."""
     values = np.asarray(values, dtype=object)
-    ascii_only = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
-    keys = np.empty(len(values), dtype=object)
+    lines = joined(values)
     # C-level key for plain ASCII text; the full Unicode key for the rest
-    keys[ascii_only] = ascii_keys(values[ascii_only])
-    keys[~ascii_only] = [near_duplicate_key(v) for v in values[~ascii_only]]
+    if lines.isascii():  # constant time: every value is ASCII
+        keys = ascii_keys(values, lines)
+    else:
+        ascii_only = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
+        keys = np.empty(len(values), dtype=object)
+        keys[ascii_only] = ascii_keys(values[ascii_only])
+        keys[~ascii_only] = [near_duplicate_key(v) for v in values[~ascii_only]]
     if len(set(keys)) == len(keys):  # the usual case, found without a hash table in pandas
         return
     shared = pd.Series(keys).duplicated(keep=False).to_numpy() & (keys != "")
