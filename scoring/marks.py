@@ -197,7 +197,7 @@ def _categorical(
     if not used.all():
         codes = (np.cumsum(used) - 1).astype(codes.dtype)[codes]
         index = index[used]
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index))
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index), validate=False)
 
 
 def sort_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -197,7 +197,12 @@ def _sheet_marks(table: RawTable, config: EventConfig, report: Report) -> Marks 
         targets=targets_seen,
         names=names,
         columns=np.array([col.SCORE if long_form else header_key(n) for n in names], dtype=object),
-    ).subset((juror_codes >= 0) & (target_codes >= 0) & (criterion_of >= 0))
+    )
+    if (
+        min(juror_codes.min(initial=0), target_codes.min(initial=0), criterion_of.min(initial=0))
+        < 0
+    ):
+        marks = marks.subset((juror_codes >= 0) & (target_codes >= 0) & (criterion_of >= 0))
     _out_of_scale(marks, config, table, report)
     return marks
 
@@ -303,7 +308,7 @@ def _long_marks(
     codes, seen = text_codes(table, col.CRITERION, report, is_id=False, required=True)
     names = [c.name for c in config.criteria]
     index = {name: i for i, name in enumerate(names)}
-    mapping = np.full(len(seen) + 1, -1, dtype=np.int64)
+    mapping = np.full(len(seen) + 1, -1, dtype=np.int32)  # criterion indices are small
     for code, value in enumerate(seen):
         if value in index:
             mapping[code] = index[value]
