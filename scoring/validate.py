@@ -11,8 +11,10 @@ The clean frames never depend on the order of input rows: they are sorted by ids
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,8 +36,6 @@ __all__ = [
     "validate_event_scores",
     "validate_tables",
 ]
-
-_SWITCH_INTERVAL = 5e-5  # seconds; see validate_tables
 
 ISSUE_CODES: dict[str, str] = {
     "file.not_found": "An input file named in event.toml does not exist.",
@@ -192,19 +192,45 @@ def validate_tables(
     InvalidEventError
         When any error was found (here or in ``issues``).
     """
-    # Both halves hold the GIL for Python work between numpy calls; a short switch interval
-    # lets the score checks get it back soon after each numpy call instead of waiting up
-    # to 5 ms for the other thread (restored afterwards: it is process-wide).
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, _SWITCH_INTERVAL))
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitch-jury-people") as pool:
-            people = pool.submit(check_people, tables["candidates"], tables.get("jurors"), config)
-            return validate_event_scores(
-                tables["scores"], people.result, config, issues=issues, inputs=inputs
-            )
-    finally:
-        sys.setswitchinterval(interval)
+    with _short_switch_interval(), ThreadPoolExecutor(1, "pitch-jury-people") as pool:
+        people = pool.submit(check_people, tables["candidates"], tables.get("jurors"), config)
+        return validate_event_scores(
+            tables["scores"], people.result, config, issues=issues, inputs=inputs
+        )
+
+
+class _SwitchInterval:
+    """Shorten the interpreter's GIL switch interval while any validation runs two threads.
+
+    Both halves of :func:`validate_tables` hold the GIL for Python work between numpy
+    calls; with the default 5 ms interval the score checks wait up to that long to get the
+    GIL back after each numpy call. The interval is process-wide, so concurrent
+    validations share one change, and the first value is restored when the last ends.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.users = 0
+        self.saved = 0.0
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            if self.users == 0:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.saved, self.interval))
+            self.users += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.users -= 1
+                if self.users == 0:
+                    sys.setswitchinterval(self.saved)
+
+
+_short_switch_interval = _SwitchInterval(5e-5)
 
 
 def validate_event_scores(
