@@ -161,39 +161,42 @@ def _clean_frame(marks: Marks, config: EventConfig, *, unique: bool) -> pd.DataF
     order, key, scattered = _sort_keys(key, size)
     if unique and not scattered and bool((key[1:] == key[:-1]).any()):
         return None
-    # The sorted keys give each row's juror, target and criterion rank by arithmetic,
-    # instead of gathering three columns in the new (scattered) order.
-    criterion = key // (n_targets * n_jurors)
-    # criterion ranks are sorted: the ones used are found by bisection, not by counting
-    bounds = np.searchsorted(criterion, np.arange(len(names) + 1, dtype=criterion.dtype))
-    criterion_used = np.diff(bounds) > 0
+    # Sorted keys run criterion by criterion: bisection finds each criterion's block, so
+    # the criterion and level columns are runs of one code, not arithmetic on every mark.
+    block = n_targets * n_jurors
+    counts = np.diff(np.searchsorted(key, (np.arange(len(names) + 1) * block).astype(key.dtype)))
     level_of = np.array([c.level for c in config.criteria], dtype=object)[names]
-    levels = np.unique(level_of[criterion_used].astype(str)).astype(object)
-    level_code = np.searchsorted(levels, level_of).astype(criterion.dtype)
     return pd.DataFrame(
         {
             col.JUROR_ID: _categorical(marks.jurors[jurors], key % n_jurors),
             col.TARGET_ID: _categorical(marks.targets[targets], key // n_jurors % n_targets),
-            col.CRITERION: _categorical(marks.names[names], criterion, criterion_used),
+            col.CRITERION: _runs(marks.names[names], counts),
             col.SCORE: marks.score[order].astype(float, copy=False),
-            col.LEVEL: _categorical(levels, level_code[criterion], np.ones(len(levels), bool)),
+            col.LEVEL: _runs(level_of, counts),
             col.SOURCE_ROW: _rows_in_order(marks.row, order),
         },
         copy=False,  # every column is a fresh array
     )
 
 
-def _categorical(
-    texts: np.ndarray, codes: np.ndarray, used: np.ndarray | None = None
-) -> pd.Categorical | pd.api.extensions.ExtensionArray:
+def _runs(texts: np.ndarray, counts: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The categorical column holding ``texts[i]`` ``counts[i]`` times in a row, with the
+    sorted distinct texts used as categories (texts may repeat)."""
+    used = counts > 0
+    categories, codes = np.unique(texts[used].astype(str), return_inverse=True)
+    small = np.int8 if len(categories) < 127 else np.int32
+    return pd.Categorical.from_codes(
+        np.repeat(codes.astype(small), counts[used]),
+        dtype=pd.CategoricalDtype(pd.Index(categories.astype(object), dtype="str")),
+        validate=False,
+    )
+
+
+def _categorical(texts: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The column ``texts[codes]`` for sorted distinct ``texts``, as a categorical that keeps
-    only the texts used (``used`` flags them when the caller knows); plain text when
-    ``texts`` repeat (two criteria with one name, an error reported elsewhere)."""
+    only the texts used."""
     index = pd.Index(texts, dtype="str")
-    if not index.is_unique:
-        return pd.array(texts, dtype="str").take(codes)
-    if used is None:
-        used = np.bincount(codes, minlength=len(texts)) > 0
+    used = np.bincount(codes, minlength=len(texts)) > 0
     if not used.all():
         codes = (np.cumsum(used) - 1).astype(codes.dtype)[codes]
         index = index[used]

@@ -669,3 +669,13 @@ def test_clean_score_text_columns_are_categories_of_the_texts_used(tmp_path: Pat
     assert frame["level"].cat.categories.tolist() == ["candidate", "project"]
     keys = frame[["criterion", "target_id", "juror_id"]].astype(str)
     assert keys.equals(keys.sort_values(list(keys.columns), ignore_index=True))
+
+
+def test_criterion_declared_twice_is_reported_not_crashed(tmp_path: Path) -> None:
+    twice = (
+        _criteria(0.5, 0.25) + '\n[[criteria]]\nname = "pitch"\nweight = 0.25\nmin = 1\nmax = 10\n'
+    )
+    with pytest.raises(InvalidEventError) as info:
+        load_event(write_event(tmp_path, criteria=twice))
+    issue = next(i for i in info.value.problems if i.code == "config.invalid")
+    assert "declared twice" in issue.message and issue.value == "pitch"
