@@ -58,6 +58,24 @@ def test_index_is_the_same_for_any_row_order() -> None:
     assert np.array_equal(a.juror, b.juror) and np.array_equal(a.target, b.target)
 
 
+@pytest.mark.parametrize("how", ["sorted", "unused", "unsorted", "blank"])
+def test_categorical_ids_index_like_text_ids(how: str) -> None:
+    rows = [(f"J{j}", f"T{t}", c, float(j + t)) for t in (3, 1, 2) for j in (2, 1) for c in "ba"]
+    text = _marks(rows)
+    coded = text.astype({c: "category" for c in (col.JUROR_ID, col.TARGET_ID, col.CRITERION)})
+    if how == "unused":
+        coded[col.TARGET_ID] = coded[col.TARGET_ID].cat.add_categories(["T0", "T9"])
+    if how == "unsorted":
+        coded[col.JUROR_ID] = coded[col.JUROR_ID].cat.reorder_categories(["J2", "J1"])
+    if how == "blank":  # a missing id is left to the general path
+        text.loc[0, col.JUROR_ID] = None
+        coded[col.JUROR_ID] = text[col.JUROR_ID].astype("category")
+    a, b = index_marks(text), index_marks(coded)
+    for name in ("criterion", "target", "juror", "criteria", "targets", "jurors", "panel"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.marks[col.SCORE].tolist() == b.marks[col.SCORE].tolist()
+
+
 def test_loo_mean_hand_checked() -> None:
     # Panel A: 2, 4, 9 -> others of 2 are (4 + 9) / 2 = 6.5, of 4 are 5.5, of 9 are 3.
     # Panel B has one mark: no other juror, so missing.
