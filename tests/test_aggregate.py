@@ -62,7 +62,7 @@ def test_index_is_the_same_for_any_row_order() -> None:
 def test_categorical_ids_index_like_text_ids(how: str) -> None:
     rows = [(f"J{j}", f"T{t}", c, float(j + t)) for t in (3, 1, 2) for j in (2, 1) for c in "ba"]
     text = _marks(rows)
-    coded = text.astype({c: "category" for c in (col.JUROR_ID, col.TARGET_ID, col.CRITERION)})
+    coded = text.astype(dict.fromkeys((col.JUROR_ID, col.TARGET_ID, col.CRITERION), "category"))
     if how == "unused":
         coded[col.TARGET_ID] = coded[col.TARGET_ID].cat.add_categories(["T0", "T9"])
     if how == "unsorted":
