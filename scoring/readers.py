@@ -19,7 +19,7 @@ import unicodedata
 import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,22 @@ class RawTable:
     sheet: str | None
     typed: bool
     decimal_comma: bool = False
+
+    def subset(self, keep: np.ndarray) -> RawTable:
+        """Return the table with only the records where ``keep`` is True (rows renumbered
+        from 0 in the frame, spreadsheet rows kept).
+
+        Examples
+        --------
+        >>> t = RawTable(pd.DataFrame({"a": [1, 2]}), np.array([2, 3]), "f.csv", None, False)
+        >>> t.subset(np.array([False, True])).rows.tolist()
+        [3]
+        """
+        if keep.all():
+            return self
+        return replace(
+            self, frame=self.frame.loc[keep].reset_index(drop=True), rows=self.rows[keep]
+        )
 
 
 def header_key(text: object) -> str:

@@ -260,15 +260,7 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
         | frame[col.GROUP].isna().to_numpy()
     )
     keep = ~totals_rows(table, coded, found.add, incomplete=incomplete)
-    sub = table
-    if not keep.all():
-        sub = RawTable(
-            table.frame.loc[keep].reset_index(drop=True),
-            table.rows[keep],
-            table.file,
-            table.sheet,
-            table.typed,
-        )
+    sub = table.subset(keep)
     rows = sub.rows
     out: dict[str, Any] = {}
     for column, (codes, uniques) in coded.items():
