@@ -67,7 +67,7 @@ def output_frames(result: RunResult) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def check_output_folder(result: RunResult, out: Path) -> None:
+def check_output_folder(result: RunResult, out: str | Path) -> None:
     """Refuse an output folder that holds any of the event's input files.
 
     Raises
@@ -75,7 +75,7 @@ def check_output_folder(result: RunResult, out: Path) -> None:
     OutputError
         When ``out`` is or contains the folder of an input file.
     """
-    target = out.resolve()
+    target = Path(out).resolve()
     for role, path in sorted(result.event.inputs.items()):
         source = path.resolve()
         if source.parent == target or target in source.parents:
@@ -88,7 +88,7 @@ def check_output_folder(result: RunResult, out: Path) -> None:
 
 def write_run(
     result: RunResult,
-    out: Path,
+    out: str | Path,
     *,
     extras: Mapping[str, tuple[str, str, pd.DataFrame]] | None = None,
     worker: ChartWorker | None = None,
@@ -110,6 +110,7 @@ def write_run(
     OutputError
         When ``out`` holds the event's inputs or cannot be written.
     """
+    out = Path(out)
     check_output_folder(result, out)
     jobs = chart_jobs(result)
     if worker is not None:

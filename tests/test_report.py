@@ -28,7 +28,7 @@ def hostile_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = write_event(tmp_path_factory.mktemp("hostile") / "event", candidates=rows)
     result = run_event(load_event(folder))
     out = folder.parent / "out"
-    write_run(result, out)
+    write_run(result, str(out))  # a plain string path works as well as a Path
     return out
 
 
