@@ -410,13 +410,14 @@ def _check_candidate_ids(
                 value=project,
             )
         )
-    # A project across groups: a member whose group differs from its project's first one.
+    # A project across groups: a member whose group differs from the group of the member
+    # the scatter below keeps for its project (any one member will do).
     group_codes, group_names = groups
     members = np.flatnonzero(with_project & (group_codes >= 0))
     member_project, member_group = project_codes[members], group_codes[members]
-    first_group = np.full(len(project_ids), -1, dtype=np.int64)
-    first_group[member_project[::-1]] = member_group[::-1]
-    spread = np.unique(member_project[member_group != first_group[member_project]])
+    one_group = np.full(len(project_ids), -1, dtype=np.int64)
+    one_group[member_project] = member_group
+    spread = np.unique(member_project[member_group != one_group[member_project]])
     for code in sorted(spread.tolist(), key=lambda c: str(project_ids[c])):
         project = str(project_ids[code])
         names = sorted({str(group_names[g]) for g in member_group[member_project == code]})
