@@ -15,6 +15,7 @@ import pandas as pd
 
 from scoring import columns as col
 from scoring.config import EventConfig
+from scoring.textscan import text_order
 
 __all__ = ["Marks", "clean_frame", "key_dtype", "mark_keys", "sort_keys", "unique_clean_frame"]
 
@@ -146,7 +147,7 @@ def _clean_frame(marks: Marks, config: EventConfig, *, unique: bool) -> pd.DataF
 
     def by_rank(values: np.ndarray) -> np.ndarray:
         """``by_rank(v)[r]`` is the code of the r-th smallest text."""
-        return np.argsort(values.astype(str), kind="stable")
+        return text_order(values)
 
     def rank_of(order: np.ndarray) -> np.ndarray:
         ranks = np.empty(len(order), dtype=kind)
@@ -183,11 +184,13 @@ def _runs(texts: np.ndarray, counts: np.ndarray) -> pd.api.extensions.ExtensionA
     """The categorical column holding ``texts[i]`` ``counts[i]`` times in a row, with the
     sorted distinct texts used as categories (texts may repeat)."""
     used = counts > 0
-    categories, codes = np.unique(texts[used].astype(str), return_inverse=True)
+    present = np.asarray(pd.unique(texts[used]), dtype=object)
+    categories = pd.Index(present[text_order(present)], dtype="str")
+    codes = categories.get_indexer(texts[used])
     small = np.int8 if len(categories) < 127 else np.int32
     return pd.Categorical.from_codes(
         np.repeat(codes.astype(small), counts[used]),
-        dtype=pd.CategoricalDtype(pd.Index(categories.astype(object), dtype="str")),
+        dtype=pd.CategoricalDtype(categories),
         validate=False,
     )
 

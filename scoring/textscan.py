@@ -32,6 +32,7 @@ __all__ = [
     "is_totals_label",
     "joined",
     "line_flags",
+    "text_order",
     "totals_labels",
 ]
 
@@ -96,6 +97,28 @@ def is_text(values: np.ndarray) -> np.ndarray:
         return np.ones(len(values), dtype=bool)
     texts = map(isinstance, values, itertools.repeat(str))
     return np.fromiter(texts, dtype=bool, count=len(values))
+
+
+def text_order(values: np.ndarray) -> np.ndarray:
+    """Return the stable order that sorts text values as Python compares strings.
+
+    numpy's fixed-width sort does it in C, but drops trailing NUL characters; values that
+    hold one are sorted in Python instead.
+
+    Examples
+    --------
+    >>> text_order(np.array(["b", "a\\x00", "a"], dtype=object)).tolist()
+    [2, 1, 0]
+    """
+    texts = values.tolist()
+    try:
+        has_nul = "\x00" in "".join(texts)
+    except TypeError:  # not all text: compare the values' text
+        texts = [str(v) for v in texts]
+        has_nul = "\x00" in "".join(texts)
+    if has_nul:
+        return np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.intp)
+    return np.argsort(values.astype(str), kind="stable")
 
 
 def joined(values: np.ndarray) -> str:

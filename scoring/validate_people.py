@@ -30,7 +30,7 @@ from scoring.cells import (
 from scoring.config import EventConfig
 from scoring.errors import Issue
 from scoring.readers import RawTable
-from scoring.textscan import ascii_keys, joined
+from scoring.textscan import ascii_keys, joined, text_order
 
 __all__ = ["IssueLog", "People", "check_people", "empty_conflicts"]
 
@@ -320,7 +320,7 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
     # candidate_id order, from the ids' codes: sorting 30,000 distinct texts once beats
     # sorting the rows' texts
     rank = np.empty(len(id_texts), dtype=np.int64)
-    rank[np.argsort(id_texts.astype(str), kind="stable")] = np.arange(len(id_texts))
+    rank[text_order(id_texts)] = np.arange(len(id_texts))
     order = first[np.argsort(rank[id_codes[first]], kind="stable")]
     result = result.drop(columns="_row").iloc[order].reset_index(drop=True)
     text_columns = [c for c in result.columns if c != col.ELIGIBLE]
