@@ -343,6 +343,7 @@ def _sample_criterion(
     low, high = data.scale
     mid, spread = (low + high) / 2, high - low
     half_t_scale = spread / 2
+    sigma_floor = (spread * 1e-3) ** 2
     nu = HALF_T_DF
     sizes = {"sigma": n_marks, "tau_target": n_targets, "tau_juror": n_jurors}
     if n_panels:
@@ -405,6 +406,11 @@ def _sample_criterion(
             if name in fixed:
                 continue
             variance[name] = (nu / aux[name] + squares[name] / 2) / gamma[name][it]
+            if name == "sigma":
+                # Identical marks drive the residual spread towards 0, and the normal
+                # equations then lose positive definiteness to rounding. A residual SD
+                # below a thousandth of the scale is no different from 0 for marks.
+                variance[name] = np.maximum(variance[name], sigma_floor)
             aux[name] = (nu / variance[name] + half_t_scale**-2) / gamma_aux[name][it]
         if it < n_warmup:
             continue
