@@ -191,6 +191,20 @@ def validate_tables(
     ------
     InvalidEventError
         When any error was found (here or in ``issues``).
+
+    Examples
+    --------
+    >>> from scoring.ingest import config_from_mapping
+    >>> config = config_from_mapping({"event": {"name": "e", "candidates": "-", "scores": "-"},
+    ...     "criteria": [{"name": "pitch", "weight": 1, "min": 1, "max": 10}]})
+    >>> people = pd.DataFrame({"candidate_id": ["A1"], "name": ["Ana"], "group": ["G"]})
+    >>> marks = pd.DataFrame({"juror_id": ["J1"], "target_id": ["A1"], "criterion": ["pitch"],
+    ...                       "score": [7]})
+    >>> tables = {"candidates": frame_table(people, name="candidates"),
+    ...           "scores": frame_table(marks, name="scores")}
+    >>> event = validate_tables(tables, config)
+    >>> event.scores["score"].tolist(), list(event.warnings["code"])
+    ([7.0], ['group.too_few_eligible'])
     """
     with _short_switch_interval(), ThreadPoolExecutor(1, "pitch-jury-people") as pool:
         people = pool.submit(check_people, tables["candidates"], tables.get("jurors"), config)
@@ -251,6 +265,22 @@ def validate_event_scores(
     ------
     InvalidEventError
         When any error was found (here, in ``people`` or in ``issues``).
+
+    Examples
+    --------
+    >>> from scoring.ingest import config_from_mapping
+    >>> config = config_from_mapping({"event": {"name": "e", "candidates": "-", "scores": "-"},
+    ...     "criteria": [{"name": "pitch", "weight": 1, "min": 1, "max": 10}]})
+    >>> people = check_people(frame_table(pd.DataFrame(
+    ...     {"candidate_id": ["A1"], "name": ["Ana"], "group": ["G"]}), name="candidates"),
+    ...     None, config)
+    >>> marks = pd.DataFrame({"juror_id": ["J1"], "target_id": ["A9"], "criterion": ["pitch"],
+    ...                       "score": [7]})
+    >>> try:
+    ...     validate_event_scores(frame_table(marks, name="scores"), people, config)
+    ... except InvalidEventError as error:
+    ...     print([i.code for i in error.problems])
+    ['id.unknown_target', 'score.empty', 'group.too_few_eligible']
     """
     checked: list[People] = []
 
