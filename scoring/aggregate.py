@@ -40,6 +40,7 @@ import pandas as pd
 from scoring import columns as col
 from scoring.config import CriterionConfig
 from scoring.errors import Issue
+from scoring.textscan import drop_unused
 
 __all__ = [
     "MarkIndex",
@@ -237,9 +238,7 @@ def _category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     categories = pd.Index(values.cat.categories)
     if codes.min(initial=0) < 0 or not categories.is_monotonic_increasing:
         return None
-    used = np.bincount(codes, minlength=len(categories)) > 0
-    if not used.all():
-        codes = (np.cumsum(used) - 1)[codes]
+    codes, used = drop_unused(codes, len(categories))
     return codes.astype(np.int64, copy=False), categories.to_numpy(dtype=object)[used]
 
 

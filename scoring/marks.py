@@ -15,7 +15,7 @@ import pandas as pd
 
 from scoring import columns as col
 from scoring.config import EventConfig
-from scoring.textscan import text_order
+from scoring.textscan import drop_unused, text_order
 
 __all__ = ["Marks", "clean_frame", "key_dtype", "mark_keys", "sort_keys", "unique_clean_frame"]
 
@@ -198,11 +198,8 @@ def _runs(texts: np.ndarray, counts: np.ndarray) -> pd.api.extensions.ExtensionA
 def _categorical(texts: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The column ``texts[codes]`` for sorted distinct ``texts``, as a categorical that keeps
     only the texts used."""
-    index = pd.Index(texts, dtype="str")
-    used = np.bincount(codes, minlength=len(texts)) > 0
-    if not used.all():
-        codes = (np.cumsum(used) - 1).astype(codes.dtype)[codes]
-        index = index[used]
+    codes, used = drop_unused(codes, len(texts))
+    index = pd.Index(texts[used], dtype="str")
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index), validate=False)
 
 

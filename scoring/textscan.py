@@ -28,6 +28,7 @@ __all__ = [
     "ascii_keys",
     "clean_distinct",
     "distinct",
+    "drop_unused",
     "is_text",
     "is_totals_label",
     "joined",
@@ -212,6 +213,26 @@ def ascii_keys(values: np.ndarray, text: str | None = None) -> np.ndarray:
     return np.fromiter(out, dtype=object, count=n)
 
 
+def drop_unused(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber ``codes`` into ``n`` values so that only the values used keep a code.
+
+    Returns the new codes (-1 stays -1, the dtype is kept) and which of the ``n`` values
+    are used; the codes come back unchanged when every value is used.
+
+    Examples
+    --------
+    >>> codes, used = drop_unused(np.array([2, -1, 0, 2]), 3)
+    >>> codes.tolist(), used.tolist()
+    ([1, -1, 0, 1], [True, False, True])
+    """
+    present = codes[codes >= 0] if codes.min(initial=0) < 0 else codes
+    used = np.bincount(present, minlength=n) > 0
+    if used.all():
+        return codes, used
+    renumber = np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)
+    return renumber[codes], used
+
+
 def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Return ``codes, uniques`` of a column; -1 codes a missing cell.
 
@@ -227,12 +248,8 @@ def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()  # int8 to int32: every pass below is cheaper
         categories = series.cat.categories.to_numpy(dtype=object)
-        blank = codes.min(initial=0) < 0
-        used = np.bincount(codes[codes >= 0] if blank else codes, minlength=len(categories)) > 0
-        if used.all():
-            return codes, categories
-        renumber = np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)
-        return renumber[codes], categories[used]
+        codes, used = drop_unused(codes, len(categories))
+        return codes, categories[used]
     values = series.to_numpy(dtype=object)
     heads = _run_heads(values)
     if heads is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,12 @@ needs_fork = pytest.mark.skipif(
 
 
 def _forked_worker() -> ChartWorker:
-    """Start a chart worker; skip only when this test process runs other threads (the
-    worker refuses to fork then, and the command draws inline: tested separately)."""
+    """Start a chart worker. It refuses to fork while other threads run, so a thread left
+    running by the library (or an earlier test) fails here instead of hiding the worker."""
     worker = ChartWorker.start()
     if worker is None:
-        pytest.skip("threads are running in this test process, so the worker is not forked")
+        names = [t.name for t in threading.enumerate()]
+        pytest.fail(f"the chart worker did not fork; threads running: {names}")
     return worker
 
 
