@@ -29,13 +29,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scoring import columns as col
-from scoring.bayes import merit_draws, sample_bayes
-from scoring.bayes_rank import rank_draws
 from scoring.config import BayesConfig, CriterionConfig
 from scoring.example import example_event_path
-from scoring.ingest import load_event
+from scoring.ingest.load import load_event
+from scoring.ingest.validate import build_event
+from scoring.models.bayes import merit_draws, sample_bayes
+from scoring.models.bayes_rank import rank_draws
 from scoring.pipeline import score_event
-from scoring.validate import build_event
 
 CRITERIA = (
     CriterionConfig(name="idea", weight=0.6, min=1, max=10),

@@ -1,7 +1,7 @@
 """Benchmark: load + validate a 1.35M-mark event against plain ``pandas.read_csv``.
 
 Generates 1,000 groups x 30 candidates with 9 jurors x 5 criteria (about 1.35 million
-long-form score rows), then prints the best-of-N wall time of ``scoring.ingest.load_event``
+long-form score rows), then prints the best-of-N wall time of ``scoring.ingest.load.load_event``
 and of ``pandas.read_csv`` on the same scores file, and their ratio, and the median ratio
 of the N rounds (each round runs both in turn). Target: ratio <= 2.5.
 
@@ -23,7 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import write_large_event
-from scoring.ingest import load_event
+from scoring.ingest.load import load_event
 
 
 def best_time(action: Callable[[], object], repeat: int) -> float:

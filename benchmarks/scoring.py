@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import write_large_event
 from benchmarks.ingest import best_time
-from scoring.ingest import load_event
+from scoring.ingest.load import load_event
 from scoring.pipeline import score_event
 
 

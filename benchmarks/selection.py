@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
-from selection.select import select
+from selection import columns as col
+from selection.facade import select
 
 RULES: list[dict[str, Any]] = [
     {"kind": "at_least", "attribute": "gender", "value": "F", "count": 1, "name": "1 woman"},

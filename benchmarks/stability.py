@@ -2,7 +2,7 @@
 
 Printed: resamples per second of the fast engine over ``--resamples`` bootstrap
 resamples (default 1,000), the time they take, and the speed-up over the naive engine
-(:func:`scoring.pipeline.score_event` and :func:`selection.select.select` rerun per
+(:func:`scoring.pipeline.score_event` and :func:`selection.facade.select` rerun per
 resample) measured in the same run on ``--naive`` resamples (default 20) and
 extrapolated per resample. The first ``--naive`` delegations of both engines are
 compared (same seed, so the same resamples). Targets: speed-up >= 10x, 1,000 resamples
@@ -19,8 +19,8 @@ import time
 from typing import Literal
 
 from scoring.example import example_event_path
-from scoring.ingest import load_event
-from selection.stability import StabilityResult, stability
+from scoring.ingest.load import load_event
+from selection.uncertainty.stability import StabilityResult, stability
 
 
 def _timed(

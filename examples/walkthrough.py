@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from scoring.example import example_event_path
-from scoring.ingest import load_config
-from scoring.validate import build_event
+from scoring.ingest.load import load_config
+from scoring.ingest.validate import build_event
 from selection.pipeline import run_event
 
 # 1. Load an event from DataFrames (here read from the bundled example's CSV files).

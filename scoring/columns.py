@@ -40,23 +40,12 @@ Examples
 from __future__ import annotations
 
 __all__ = [
-    "ACTUAL",
     "AFFINITY_COLUMNS",
-    "AFTER_STATUS",
     "ALPHA",
     "ATTRIBUTE",
-    "BEFORE_STATUS",
     "BELOW_MIN_JURORS",
-    "BENT_BY",
-    "BINDING",
     "CANDIDATE_COLUMNS",
     "CANDIDATE_ID",
-    "CF_COST",
-    "CF_IN",
-    "CF_OUT",
-    "CF_STATUS",
-    "CHANGE",
-    "CHANGED",
     "COLUMN_DTYPES",
     "COMPLETE",
     "COMPONENT",
@@ -65,14 +54,10 @@ __all__ = [
     "CONFLICT_ID",
     "CONFLICT_KIND",
     "CONSISTENCY",
-    "COST",
     "CRITERION",
     "CRITERION_SCORE_COLUMNS",
-    "DESCRIPTION",
     "DETAIL",
     "DEVIATION",
-    "DIFF_COLUMNS",
-    "DRAWN",
     "EFFECT",
     "ELIGIBLE",
     "ESS_BULK",
@@ -84,50 +69,33 @@ __all__ = [
     "ICC_FORM",
     "ICC_K",
     "ISSUE_COLUMNS",
-    "JOINING",
     "JUROR_DIAGNOSTIC_COLUMNS",
     "JUROR_ID",
     "JUROR_IDS",
-    "LEAVING",
     "LEVEL",
     "LONG_SCORE_COLUMNS",
-    "LOO_COLUMNS",
     "LOO_MEAN",
-    "LOO_SELECTED",
-    "LOTTERY",
-    "LOTTERY_KEY",
-    "MARGIN",
     "MEAN_OTHER",
     "MEAN_SHARED",
     "MERIT",
-    "MERIT_AFTER",
-    "MERIT_BEFORE",
     "MERIT_COLUMNS",
     "MERIT_MEAN",
     "MERIT_SD",
     "MERIT_SE",
-    "METHOD",
     "NAME",
     "NORMALISED",
     "N_JURORS",
     "N_MARKS",
-    "N_METHODS_SELECTED",
     "N_OTHER",
     "N_OUTLIERS",
-    "N_SELECTED",
     "N_SHARED",
     "N_TARGETS",
-    "OBJECTIVE_WITH",
-    "OBJECTIVE_WITHOUT",
     "OFFSET",
     "OFFSET_COLUMNS",
     "OFFSET_SE",
     "OUTLIER_COLUMNS",
     "PARAMETER",
-    "PENALTY",
     "POSTERIOR_COLUMNS",
-    "PRICE_OF_FAIRNESS",
-    "PRIORITY",
     "PROBABILITY",
     "PROJECT",
     "P_VALUE",
@@ -135,44 +103,25 @@ __all__ = [
     "RANKOGRAM_COLUMNS",
     "RANK_HI50",
     "RANK_HI90",
-    "RANK_IN_GROUP",
     "RANK_LO50",
     "RANK_LO90",
     "RAW_MEAN",
     "REASON",
     "RELIABILITY_COLUMNS",
-    "REPLACES",
-    "REQUIRED",
-    "RESAMPLE",
-    "RESERVE_ID",
-    "RESERVE_RANK",
     "RESIDUAL_MS",
     "RESIDUAL_RATIO",
     "RHAT",
     "RHAT_COLUMNS",
     "RULE",
-    "RULE_KIND",
-    "RUN",
-    "SATISFIED",
     "SCORE",
     "SCORE_SE",
-    "SELECTION_FREQUENCY",
-    "SENSITIVITY_CHANGE_COLUMNS",
     "SEVERITY",
     "SEVERITY_SE",
-    "SOFT",
     "SOURCE_ROW",
     "SPREAD",
-    "STABILITY_COLUMNS",
-    "STATUS",
-    "STATUS_IN_FULL_RUN",
     "SUCRA",
     "TARGET_ID",
     "TARGET_IDS",
-    "VALUE",
-    "VERDICT",
-    "ZONE",
-    "ZONE_COLUMNS",
 ]
 
 # candidates
@@ -284,7 +233,8 @@ OFFSET_COLUMNS: tuple[str, ...] = (
     OFFSET_SE,
     GAIN,
 )
-"""Columns of the juror-effect frame of a calibration model (see :mod:`scoring.calibrate`)."""
+"""Columns of the juror-effect frame of a calibration model (see
+:mod:`scoring.models.calibrate`)."""
 
 COMPONENT_COLUMNS: tuple[str, ...] = (
     CRITERION,
@@ -295,7 +245,7 @@ COMPONENT_COLUMNS: tuple[str, ...] = (
     JUROR_IDS,
     TARGET_IDS,
 )
-"""Columns of the connectivity report (see :func:`scoring.calibrate.design_components`)."""
+"""Columns of the connectivity report (see :func:`scoring.models.calibrate.design_components`)."""
 
 CRITERION_SCORE_COLUMNS: tuple[str, ...] = (
     TARGET_ID,
@@ -307,7 +257,7 @@ CRITERION_SCORE_COLUMNS: tuple[str, ...] = (
     SCORE_SE,
     BELOW_MIN_JURORS,
 )
-"""Columns of the panel-score frame (see :func:`scoring.aggregate.panel_scores`)."""
+"""Columns of the panel-score frame (see :func:`scoring.models.aggregate.panel_scores`)."""
 
 MERIT_COLUMNS: tuple[str, ...] = (CANDIDATE_ID, GROUP, MERIT, MERIT_SE, N_JURORS, N_MARKS)
 """Fixed columns of the merit frame; one column per criterion follows."""
@@ -325,7 +275,7 @@ JUROR_DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
     N_OUTLIERS,
     FLAG,
 )
-"""Columns of the juror diagnostics table (see :func:`scoring.diagnostics.juror_table`)."""
+"""Columns of the juror diagnostics table (see :func:`scoring.diagnostics.jurors.juror_table`)."""
 
 OUTLIER_COLUMNS: tuple[str, ...] = (
     JUROR_ID,
@@ -336,7 +286,7 @@ OUTLIER_COLUMNS: tuple[str, ...] = (
     DEVIATION,
     N_JURORS,
 )
-"""Columns of the outlier-judgment frame (see :func:`scoring.diagnostics.outlier_marks`)."""
+"""Columns of the outlier-judgment frame (see :func:`scoring.diagnostics.jurors.outlier_marks`)."""
 
 RELIABILITY_COLUMNS: tuple[str, ...] = (
     CRITERION,
@@ -348,7 +298,8 @@ RELIABILITY_COLUMNS: tuple[str, ...] = (
     ICC_K,
     ALPHA,
 )
-"""Columns of the reliability frame (see :func:`scoring.reliability.reliability_table`)."""
+"""Columns of the reliability frame (see
+:func:`scoring.diagnostics.reliability.reliability_table`)."""
 
 AFFINITY_COLUMNS: tuple[str, ...] = (
     ATTRIBUTE,
@@ -360,7 +311,7 @@ AFFINITY_COLUMNS: tuple[str, ...] = (
     EFFECT,
     P_VALUE,
 )
-"""Columns of the affinity audit (see :func:`scoring.affinity.affinity_audit`)."""
+"""Columns of the affinity audit (see :func:`scoring.diagnostics.affinity.affinity_audit`)."""
 
 
 COLUMN_DTYPES: dict[str, str] = {
@@ -414,55 +365,7 @@ COLUMN_DTYPES: dict[str, str] = {
 }
 """Data type of each result column, used to build correctly typed empty frames."""
 
-# selection results (see selection.select.SelectionResult)
-RANK_IN_GROUP = "rank_in_group"
-"""Position in the group by merit (1 = best), ties broken by the lottery."""
-LOTTERY = "lottery"
-"""Lottery position drawn from the seed (1 = most favoured); breaks exact merit ties."""
-STATUS = "status"
-"""Candidate status: ``selected``, ``reserve``, ``not_selected`` or ``ineligible``."""
-BINDING = "binding"
-"""Names of the rules without which the candidate's status would change (``; ``-joined)."""
-MARGIN = "margin"
-"""Merit minus the group's cut-off (see :mod:`selection.explain`)."""
-CF_STATUS = "counterfactual_status"
-"""``computed``, ``impossible`` (no delegation allows the change) or ``skipped``."""
-CF_COST = "counterfactual_cost"
-"""Total merit lost when the candidate is forced in (or out)."""
-CF_IN = "counterfactual_in"
-"""Candidate ids who would join the delegation in the counterfactual (``; ``-joined)."""
-CF_OUT = "counterfactual_out"
-"""Candidate ids who would leave the delegation in the counterfactual (``; ``-joined)."""
-RESERVE_ID = "reserve_id"
-"""The named substitute of a representative (empty when nobody can step in)."""
-RESERVE_RANK = "reserve_rank"
-"""Position on the group's reserve list (1 = called first)."""
-REPLACES = "replaces"
-"""Representatives a reserve is the named substitute for (``; ``-joined)."""
-RULE_KIND = "kind"
-"""A rule's kind: ``seats``, ``at_least``, ``at_most``, ``max_per``, ``distinct``, ..."""
-DESCRIPTION = "description"
-"""A rule's plain-language description."""
-SOFT = "soft"
-PRIORITY = "priority"
-PENALTY = "penalty"
-SATISFIED = "satisfied"
-"""Whether a finished delegation satisfies the rule."""
-BENT_BY = "bent_by"
-"""How far a soft (or relaxed) rule is bent, in representatives."""
-REQUIRED = "required"
-"""What a rule requires where it is bent, in words (``at least 2``)."""
-ACTUAL = "actual"
-"""The count a delegation actually reaches where a rule is bent."""
-VALUE = "value"
-"""Attribute value a rule row is about (empty when the row is not about one value)."""
-PRICE_OF_FAIRNESS = "price_of_fairness"
-"""Total merit given up because of a rule (objective without it minus with it)."""
-OBJECTIVE_WITH = "objective_with"
-OBJECTIVE_WITHOUT = "objective_without"
-COST = "cost"
-
-# Bayesian ranking (see scoring.bayes and scoring.bayes_rank)
+# Bayesian ranking (see scoring.models.bayes and scoring.bayes_rank)
 MERIT_MEAN = "merit_mean"
 """Posterior mean of merit."""
 MERIT_SD = "merit_sd"
@@ -498,13 +401,14 @@ POSTERIOR_COLUMNS: tuple[str, ...] = (
     RANK_HI90,
     SUCRA,
 )
-"""Columns of the posterior rank summaries (see :func:`scoring.bayes_rank.rank_summaries`)."""
+"""Columns of the posterior rank summaries (see
+:func:`scoring.models.bayes_rank.rank_summaries`)."""
 
 RANKOGRAM_COLUMNS: tuple[str, ...] = (CANDIDATE_ID, RANK, PROBABILITY)
 """Columns of the rankogram: the probability of each rank per candidate."""
 
 RHAT_COLUMNS: tuple[str, ...] = (PARAMETER, RHAT, ESS_BULK)
-"""Columns of the sampler's convergence diagnostics (see :mod:`scoring.bayes`)."""
+"""Columns of the sampler's convergence diagnostics (see :mod:`scoring.models.bayes`)."""
 
 COLUMN_DTYPES.update(
     {
@@ -521,124 +425,5 @@ COLUMN_DTYPES.update(
         PARAMETER: "str",
         RHAT: "float64",
         ESS_BULK: "float64",
-    }
-)
-
-# grey-zone lottery (see selection.lottery)
-ZONE = "zone"
-"""Grey-zone lottery zone: ``in`` (50% rank interval within the seats), ``out`` (entirely
-beyond them) or ``grey`` (crossing the cut-off)."""
-LOTTERY_KEY = "lottery_key"
-"""Random priority key in [0, 1) of a grey-zone candidate (missing outside the grey zone)."""
-DRAWN = "drawn"
-"""Whether the candidate is a representative in the lottery delegation."""
-
-ZONE_COLUMNS: tuple[str, ...] = (
-    GROUP,
-    CANDIDATE_ID,
-    NAME,
-    RANK_LO50,
-    RANK_HI50,
-    ZONE,
-    LOTTERY_KEY,
-    DRAWN,
-)
-"""Columns of the grey-zone lottery's zones frame (see :mod:`selection.lottery`)."""
-
-# what-if and sensitivity (see selection.whatif)
-CHANGE = "change"
-"""``joined`` or ``left``: how a candidate's place in the delegation changed."""
-BEFORE_STATUS = "before_status"
-AFTER_STATUS = "after_status"
-"""A candidate's status before and after the change (see :data:`STATUS`)."""
-MERIT_BEFORE = "merit_before"
-MERIT_AFTER = "merit_after"
-"""A candidate's merit before and after the change."""
-METHOD = "method"
-"""A scoring method (see :data:`scoring.pipeline.SCORING_METHODS`)."""
-N_METHODS_SELECTED = "n_methods_selected"
-"""Under how many of the compared scoring methods the candidate is a representative."""
-
-DIFF_COLUMNS: tuple[str, ...] = (
-    GROUP,
-    CANDIDATE_ID,
-    NAME,
-    CHANGE,
-    BEFORE_STATUS,
-    AFTER_STATUS,
-    REASON,
-    MERIT_BEFORE,
-    MERIT_AFTER,
-)
-"""Columns of a what-if difference between two delegations (see :mod:`selection.whatif`)."""
-
-SENSITIVITY_CHANGE_COLUMNS: tuple[str, ...] = (METHOD, GROUP, CANDIDATE_ID, NAME, CHANGE)
-"""Columns of the sensitivity changes frame: who joins or leaves under each method."""
-
-COLUMN_DTYPES.update(
-    {
-        ZONE: "str",
-        LOTTERY_KEY: "float64",
-        DRAWN: "bool",
-        CHANGE: "str",
-        BEFORE_STATUS: "str",
-        AFTER_STATUS: "str",
-        MERIT_BEFORE: "float64",
-        MERIT_AFTER: "float64",
-        METHOD: "str",
-        N_METHODS_SELECTED: "int64",
-    }
-)
-
-# stability of the delegation (see selection.stability)
-SELECTION_FREQUENCY = "selection_frequency"
-"""Share of the feasible bootstrap resamples whose delegation includes the candidate."""
-N_SELECTED = "n_selected"
-"""Number of feasible bootstrap resamples whose delegation includes the candidate."""
-LOO_SELECTED = "loo_selected"
-"""Number of feasible leave-one-juror-out runs whose delegation includes the candidate."""
-STATUS_IN_FULL_RUN = "status_in_full_run"
-"""The candidate's status in the run on all marks (``selected``, ``not_selected``, ...)."""
-VERDICT = "verdict"
-"""``core`` (selected in at least ``core`` of the resamples), ``out`` (at most 1 - core)
-or ``swing`` (in between)."""
-RESAMPLE = "resample"
-"""Number of a resample (1, 2, ...) or, for leave-one-out runs, of the juror left out."""
-RUN = "run"
-"""Kind of stability run: ``bootstrap`` or ``leave_one_out``."""
-CHANGED = "changed"
-"""Whether a run's delegation differs from the full run's."""
-JOINING = "joining"
-"""Candidate ids in a run's delegation but not in the full run's (``; ``-joined)."""
-LEAVING = "leaving"
-"""Candidate ids in the full run's delegation but not in the run's (``; ``-joined)."""
-
-STABILITY_COLUMNS: tuple[str, ...] = (
-    GROUP,
-    CANDIDATE_ID,
-    NAME,
-    STATUS_IN_FULL_RUN,
-    N_SELECTED,
-    SELECTION_FREQUENCY,
-    LOO_SELECTED,
-    VERDICT,
-)
-"""Columns of the selection-frequency frame (see :func:`selection.stability.stability`)."""
-
-LOO_COLUMNS: tuple[str, ...] = (JUROR_ID, STATUS, CHANGED, JOINING, LEAVING)
-"""Columns of the leave-one-juror-out frame (see :func:`selection.stability.stability`)."""
-
-COLUMN_DTYPES.update(
-    {
-        SELECTION_FREQUENCY: "float64",
-        N_SELECTED: "int64",
-        LOO_SELECTED: "int64",
-        STATUS_IN_FULL_RUN: "str",
-        VERDICT: "str",
-        RESAMPLE: "int64",
-        RUN: "str",
-        CHANGED: "bool",
-        JOINING: "str",
-        LEAVING: "str",
     }
 )

@@ -20,11 +20,22 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from scoring.errors import InvalidEventError, Issue
 
 __all__ = [
+    "CONFIG_NAME",
     "BayesConfig",
     "ConstraintSpec",
     "CriterionConfig",
@@ -34,8 +45,13 @@ __all__ = [
     "ScoringConfig",
     "SelectionConfig",
     "StabilityConfig",
+    "config_from_mapping",
+    "config_issue",
     "config_json_schema",
 ]
+
+CONFIG_NAME = "event.toml"
+"""The name of an event's configuration file inside its folder."""
 
 DEFAULT_NOT_SCORED: tuple[str, ...] = ("н/я", "N/A", "-")
 
@@ -109,7 +125,7 @@ class CriterionConfig(_Frozen):
 
 
 class BayesConfig(_Frozen):
-    """``[scoring.bayes]``: the sampler of ``method = "bayes"`` (see :mod:`scoring.bayes`)."""
+    """``[scoring.bayes]``: the sampler of ``method = "bayes"`` (:mod:`scoring.models.bayes`)."""
 
     n_chains: int = Field(default=4, ge=1, le=64, description="Independent Markov chains.")
     n_draws: int = Field(default=1000, ge=10, description="Draws kept per chain.")
@@ -173,7 +189,7 @@ class ConstraintSpec(_Frozen):
     """``[[selection.constraints]]``: one fairness or eligibility rule, as data.
 
     The selection package turns each spec into a constraint object; see
-    ``selection.constraints`` for the meaning of each kind.
+    ``selection.model.constraints`` for the meaning of each kind.
     """
 
     kind: ConstraintKind
@@ -303,3 +319,50 @@ def config_json_schema() -> str:
     schema = EventConfig.model_json_schema()
     schema["title"] = "pitch-jury event.toml"
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def config_from_mapping(data: Mapping[str, Any], *, file: str = CONFIG_NAME) -> EventConfig:
+    """Validate configuration data; raise :class:`InvalidEventError` with every bad key.
+
+    Examples
+    --------
+    >>> try:
+    ...     config_from_mapping({"event": {"name": "x"}, "criteria": []})
+    ... except InvalidEventError as err:
+    ...     print(sorted(err.issues["column"]))
+    ['criteria', 'event.candidates', 'event.scores']
+    """
+    try:
+        return EventConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        issues = [config_issue(error, file) for error in exc.errors()]
+        raise InvalidEventError(issues) from None
+
+
+def config_issue(error: Any, file: str, *, prefix: str = "") -> Issue:
+    """Return one pydantic validation error as a located ``config.invalid`` issue.
+
+    ``prefix`` is prepended to the key path (``selection.constraints[0]`` for one rule).
+
+    Examples
+    --------
+    >>> error = {"loc": ("count",), "type": "missing", "input": None, "msg": "missing"}
+    >>> config_issue(error, "event.toml", prefix="selection.constraints[2]").column
+    'selection.constraints[2].count'
+    """
+    location = prefix
+    for part in error["loc"]:
+        location += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+        )
+    kind = error["type"]
+    value = None if kind == "missing" else str(error.get("input"))[:80]
+    if kind == "missing":
+        message = f"Key '{location}' is required. Add it to {file}."
+    elif kind == "extra_forbidden":
+        message = (
+            f"Unknown key '{location}'. Check its spelling (`pitch-jury schema` lists all keys)."
+        )
+    else:
+        message = f"Key '{location}': {error['msg']}. Correct it in {file}."
+    return Issue("error", "config.invalid", message, file=file, column=location, value=value)

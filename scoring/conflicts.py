@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 
 from scoring import columns as col
-from scoring.aggregate import MarkIndex, empty_frame, index_marks
 from scoring.errors import Issue
+from scoring.frames import empty_frame
+from scoring.ingest.marks import MarkIndex, index_marks
 
 __all__ = ["ConflictResult", "attribute_key", "exclude_conflicts", "target_members"]
 

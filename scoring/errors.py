@@ -36,8 +36,10 @@ __all__ = [
     "PitchJuryError",
     "SolverError",
     "SolverUnavailableError",
+    "format_ids",
     "issues_frame",
     "issues_from_frame",
+    "plural",
     "sort_issues",
 ]
 
@@ -212,3 +214,28 @@ class SolverUnavailableError(PitchJuryError):
 
 class SolverError(PitchJuryError):
     """The solver failed, or stopped at its time limit without any delegation."""
+
+
+def format_ids(ids: Iterable[object], *, limit: int = 10) -> str:
+    """Join ids for a message, showing at most ``limit`` of them.
+
+    Examples
+    --------
+    >>> format_ids(["C1", "C2", "C3"], limit=2)
+    'C1, C2 and 1 more'
+    """
+    items = [str(i) for i in ids]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def plural(n: float, word: str) -> str:
+    """Return ``n`` and ``word``, with an ``s`` unless ``n`` is 1.
+
+    Examples
+    --------
+    >>> plural(1, "seat"), plural(2.5, "representative")
+    ('1 seat', '2.5 representatives')
+    """
+    return f"{n:g} {word}{'' if n == 1 else 's'}"

@@ -1,7 +1,7 @@
 """The validated event: what every later stage trusts.
 
-An :class:`Event` is only ever produced by :func:`scoring.ingest.load_event` (from files) or
-:func:`scoring.validate.build_event` (from DataFrames), both of which validate everything and
+An :class:`Event` is only ever produced by :func:`scoring.ingest.load.load_event` (from files) or
+:func:`scoring.ingest.validate.build_event` (from DataFrames), both of which validate everything and
 raise :class:`scoring.errors.InvalidEventError` with every issue when the inputs have errors.
 Its frames follow the clean layouts documented in :mod:`scoring.columns`.
 """
@@ -83,7 +83,7 @@ class Event:
 
         Examples
         --------
-        >>> from scoring.ingest import load_event
+        >>> from scoring.ingest.load import load_event
         >>> event = load_event("examples/event")
         >>> fewer = event.with_selection(event.config.selection.model_copy(update={"per_group": 2}))
         >>> fewer.seats("Africa"), event.seats("Africa")

@@ -11,7 +11,7 @@ Juror J2 is two points harsher than J1; they share candidate B, so the additive 
 sees it and removes it:
 
 >>> import pandas as pd
->>> from scoring.validate import build_event
+>>> from scoring.ingest.validate import build_event
 >>> cands = pd.DataFrame({"candidate_id": ["A", "B", "C"], "name": ["Ann", "Bo", "Cy"],
 ...                       "group": "G"})
 >>> marks = pd.DataFrame({"juror_id": ["J1", "J1", "J2", "J2"],
@@ -36,22 +36,24 @@ from typing import cast, get_args
 import pandas as pd
 
 from scoring import columns as col
-from scoring.affinity import affinity_audit
-from scoring.aggregate import MarkIndex, candidate_merit, empty_frame, index_marks, panel_scores
-from scoring.bayes import BayesScores, bayes_scores
-from scoring.calibrate import (
+from scoring.config import ScoringConfig, ScoringMethod
+from scoring.conflicts import exclude_conflicts
+from scoring.diagnostics.affinity import affinity_audit
+from scoring.diagnostics.jurors import juror_table, outlier_marks
+from scoring.diagnostics.reliability import reliability_table
+from scoring.errors import Issue, issues_frame, sort_issues
+from scoring.event import Event
+from scoring.frames import empty_frame
+from scoring.ingest.marks import MarkIndex, index_marks
+from scoring.models.aggregate import candidate_merit, panel_scores
+from scoring.models.bayes import BayesScores, bayes_scores
+from scoring.models.calibrate import (
     CALIBRATE_METHODS,
     CalibrationResult,
     calibrate_scores,
     design_components,
 )
-from scoring.config import ScoringConfig, ScoringMethod
-from scoring.conflicts import exclude_conflicts
-from scoring.diagnostics import juror_table, outlier_marks
-from scoring.errors import Issue, issues_frame, sort_issues
-from scoring.event import Event
-from scoring.normalise import NormaliseMethod, normalise_scores
-from scoring.reliability import reliability_table
+from scoring.models.normalise import NormaliseMethod, normalise_scores
 
 __all__ = ["ISSUE_CODES", "SCORING_METHODS", "ScoringResult", "score_event"]
 
@@ -125,7 +127,7 @@ class ScoringResult:
     posterior
         Method ``bayes`` only (else ``None``): posterior merit and rank summaries per
         candidate (:data:`scoring.columns.POSTERIOR_COLUMNS`, see
-        :func:`scoring.bayes_rank.rank_summaries`), sorted by ``candidate_id``.
+        :func:`scoring.models.bayes_rank.rank_summaries`), sorted by ``candidate_id``.
     rankogram
         Method ``bayes`` only: ``P(rank = r)`` per candidate
         (:data:`scoring.columns.RANKOGRAM_COLUMNS`).
@@ -163,13 +165,13 @@ def score_event(
     """Turn an event's marks into panel scores, merit and diagnostics.
 
     Steps: exclude conflicts of interest (:mod:`scoring.conflicts`); normalise
-    (:mod:`scoring.normalise`) or calibrate (:mod:`scoring.calibrate`) the kept marks, or,
-    for method ``bayes``, sample the hierarchical model (:mod:`scoring.bayes`), whose
-    posterior means and SDs become the panel scores, merit and ``merit_se``;
-    aggregate each panel (:mod:`scoring.aggregate`); weight the criteria into merit;
-    diagnose jurors, outliers, reliability and affinity (:mod:`scoring.diagnostics`,
-    :mod:`scoring.reliability`, :mod:`scoring.affinity`). Diagnostics look at the raw
-    kept marks, so they are the same whatever the method.
+    (:mod:`scoring.models.normalise`) or calibrate (:mod:`scoring.models.calibrate`) the kept marks,
+    or, for method ``bayes``, sample the hierarchical model (:mod:`scoring.models.bayes`), whose
+    posterior means and SDs become the panel scores, merit and ``merit_se``; aggregate each panel
+    (:mod:`scoring.models.aggregate`); weight the criteria into merit; diagnose jurors, outliers,
+    reliability and affinity (:mod:`scoring.diagnostics.jurors`,
+    :mod:`scoring.diagnostics.reliability`, :mod:`scoring.diagnostics.affinity`). Diagnostics look
+    at the raw kept marks, so they are the same whatever the method.
 
     Parameters
     ----------
@@ -197,7 +199,7 @@ def score_event(
     only the harsh juror J2 marked C:
 
     >>> import pandas as pd
-    >>> from scoring.validate import build_event
+    >>> from scoring.ingest.validate import build_event
     >>> cands = pd.DataFrame({"candidate_id": ["A", "B", "C"], "name": ["Ann", "Bo", "Cy"],
     ...                       "group": "G"})
     >>> marks = pd.DataFrame({"juror_id": ["J1", "J1", "J2", "J2"],

@@ -20,15 +20,15 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from selection.charts import ChartWorker
+from selection.outputs.charts import ChartWorker
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from selection.text import Style
+    from selection.outputs.text import Style
 
 # The library is imported inside the commands, after `run` has started its chart worker
-# (see selection.charts), so the worker forks before pandas is loaded and imports
+# (see selection.outputs.charts), so the worker forks before pandas is loaded and imports
 # matplotlib while this process imports and reads the rest.
 
 __all__ = ["EXIT_CODES", "main"]
@@ -58,7 +58,7 @@ class _Console:
 
     @property
     def style(self) -> Style:
-        from selection.text import Style
+        from selection.outputs.text import Style
 
         return Style.for_stream(self.out)
 
@@ -162,8 +162,8 @@ def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None
 
 def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
     from scoring.errors import issues_from_frame
-    from scoring.ingest import load_event
-    from selection.text import format_event_summary, format_issues
+    from scoring.ingest.load import load_event
+    from selection.outputs.text import format_event_summary, format_issues
 
     event = load_event(args.event)
     console.print(format_event_summary(event))
@@ -208,12 +208,12 @@ def _cmd_init(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) -> int:
-    from scoring.ingest import load_event
-    from selection.charts import scoring_chart_jobs
-    from selection.export import write_run
+    from scoring.ingest.load import load_event
+    from selection.outputs.charts import scoring_chart_jobs
+    from selection.outputs.export import write_run
+    from selection.outputs.report import summary_text
+    from selection.outputs.text import format_issues
     from selection.pipeline import run_event
-    from selection.report import summary_text
-    from selection.text import format_issues
 
     out = Path(args.out)
     console.progress(f"Reading and checking {event_path} ...")
@@ -271,12 +271,12 @@ def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace, console: _Console) -> int:
-    from scoring.ingest import load_event
+    from scoring.ingest.load import load_event
     from selection.pipeline import run_event
 
     event = load_event(args.event)
     if args.candidate_id not in set(event.candidates["candidate_id"]):
-        from scoring.validate_scores import closest
+        from scoring.ingest.scores import closest
 
         guess = closest(args.candidate_id, event.candidates["candidate_id"])
         hint = f" Did you mean '{guess}'?" if guess else ""
@@ -355,8 +355,8 @@ def _command(args: argparse.Namespace, console: _Console) -> int:
         SolverError,
         SolverUnavailableError,
     )
-    from selection.outputs import OutputError
-    from selection.text import format_issues
+    from selection.outputs.files import OutputError
+    from selection.outputs.text import format_issues
 
     try:
         return _COMMANDS[args.command](args, console)

@@ -7,7 +7,7 @@ any candidate, draws the report's plots and renders itself in Jupyter.
 Examples
 --------
 >>> from scoring.example import example_event_path
->>> from scoring.ingest import load_event
+>>> from scoring.ingest.load import load_event
 >>> result = run_event(load_event(example_event_path()))
 >>> result.status, len(result.delegation)
 ('optimal', 12)
@@ -19,250 +19,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from scoring import columns as col
-from scoring.errors import Issue, issues_from_frame, sort_issues
 from scoring.event import Event
 from scoring.pipeline import ScoringResult, score_event
-from selection.select import SelectionResult, select
+from selection.facade import select
+from selection.result import RunResult
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
-    from selection.lottery import LotteryResult
-    from selection.stability import StabilityResult
-
-__all__ = [
-    "POSTERIOR_RANK_COLUMNS",
-    "RANKING_FILE_COLUMNS",
-    "SELECTION_FILE_COLUMNS",
-    "RunResult",
-    "run_event",
-]
-
-SELECTION_FILE_COLUMNS: tuple[str, ...] = (
-    col.GROUP,
-    col.CANDIDATE_ID,
-    col.NAME,
-    col.MERIT,
-    col.RESERVE_ID,
-    "reserve_name",
-)
-"""Leading columns of ``selection.csv``; the attributes the rules use follow."""
-
-RANKING_FILE_COLUMNS: tuple[str, ...] = (
-    col.GROUP,
-    col.CANDIDATE_ID,
-    col.NAME,
-    col.MERIT,
-    col.MERIT_SE,
-    col.RANK_IN_GROUP,
-    col.STATUS,
-    col.REASON,
-    col.BINDING,
-    col.MARGIN,
-)
-"""Leading columns of ``ranking.csv``; reserve and counterfactual columns follow."""
-
-POSTERIOR_RANK_COLUMNS: tuple[str, ...] = (
-    col.EXPECTED_RANK,
-    col.RANK_LO50,
-    col.RANK_HI50,
-    col.RANK_LO90,
-    col.RANK_HI90,
-    col.SUCRA,
-)
-"""Columns ``ranking.csv`` gains from the Bayesian model."""
-
-
-@dataclass(frozen=True, eq=False)
-class RunResult:
-    """Scoring and selection of one event, with the frames the output files hold.
-
-    Attributes
-    ----------
-    event
-        The validated event.
-    scoring
-        Every scoring frame (:class:`scoring.pipeline.ScoringResult`).
-    selection
-        The delegation and its explanations (:class:`selection.select.SelectionResult`).
-    stability
-        Selection frequencies under juror resampling (:mod:`selection.stability`), when
-        ``[stability]`` asks for them.
-    lottery
-        The grey-zone draw (:mod:`selection.lottery`) when ``[selection] lottery =
-        "grey-zone"``; the delegation is then the one drawn, while ``selection`` keeps
-        the merit-optimal one and its explanations.
-    timings
-        Seconds per step; the only part that differs between identical runs.
-    """
-
-    event: Event
-    scoring: ScoringResult
-    selection: SelectionResult
-    stability: StabilityResult | None = None
-    lottery: LotteryResult | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        """``"optimal"``, ``"time_limit"`` (best found, not proven) or ``"infeasible"``."""
-        return str(self.selection.status.value)
-
-    @property
-    def delegation(self) -> pd.DataFrame:
-        """The representatives: ``group, candidate_id, name, merit, reserve_id,
-        reserve_name`` and the attributes the rules use (``selection.csv``)."""
-        frame = self.selection.delegation if self.lottery is None else self.lottery.delegation
-        names = self.event.candidates.set_index(col.CANDIDATE_ID)[col.NAME]
-        out = frame.drop(columns=[col.MERIT_SE, col.RANK_IN_GROUP], errors="ignore").copy()
-        position = list(out.columns).index(col.RESERVE_ID) + 1
-        out.insert(position, "reserve_name", out[col.RESERVE_ID].map(names))
-        lead = list(SELECTION_FILE_COLUMNS)
-        return out[lead + [c for c in out.columns if c not in lead]]
-
-    @property
-    def ranking(self) -> pd.DataFrame:
-        """Every candidate with status, reason, binding rules and margin (``ranking.csv``).
-
-        With a ``[stability]`` analysis, ``selection_frequency, loo_selected, verdict``
-        follow; with ``[scoring] method = "bayes"`` the posterior rank summaries:
-        ``expected_rank, rank_lo50, rank_hi50, rank_lo90, rank_hi90, sucra``.
-        """
-        frame = self.selection.ranking
-        lead = list(RANKING_FILE_COLUMNS)
-        frame = frame[lead + [c for c in frame.columns if c not in lead]]
-        if self.lottery is not None:
-            zones = self.lottery.zones[[col.CANDIDATE_ID, col.ZONE, col.LOTTERY_KEY, col.DRAWN]]
-            frame = frame.merge(zones, on=col.CANDIDATE_ID, how="left")
-            chosen = set(self.lottery.delegation[col.CANDIDATE_ID])
-            frame["in_delegation"] = frame[col.CANDIDATE_ID].isin(chosen)
-        if self.stability is not None:
-            found = self.stability.frequencies
-            frame = frame.merge(
-                found[[col.CANDIDATE_ID, col.SELECTION_FREQUENCY, col.LOO_SELECTED, col.VERDICT]],
-                on=col.CANDIDATE_ID,
-                how="left",
-            )
-        posterior = self.scoring.posterior
-        if posterior is not None:
-            extra = [c for c in POSTERIOR_RANK_COLUMNS if c in posterior.columns]
-            frame = frame.merge(
-                posterior[[col.CANDIDATE_ID, *extra]], on=col.CANDIDATE_ID, how="left"
-            )
-        return frame
-
-    @property
-    def criterion_scores(self) -> pd.DataFrame:
-        """Panel score per target and criterion (``criterion_scores.csv``)."""
-        return self.scoring.criterion_scores
-
-    @property
-    def jurors(self) -> pd.DataFrame:
-        """Juror diagnostics (``jurors.csv``)."""
-        return self.scoring.jurors
-
-    @property
-    def reliability(self) -> pd.DataFrame:
-        """Per criterion ``criterion, n_targets, n_jurors, icc_k, alpha`` and details."""
-        return self.scoring.reliability
-
-    @property
-    def affinity(self) -> pd.DataFrame:
-        """Affinity audit (``affinity.csv``); empty when not configured."""
-        return self.scoring.affinity
-
-    @property
-    def exclusions(self) -> pd.DataFrame:
-        """Marks removed for conflicts of interest (``exclusions.csv``)."""
-        return self.scoring.exclusions
-
-    @property
-    def issues(self) -> list[Issue]:
-        """Every warning: validation, scoring and the selection's pre-solve checks."""
-        found = [
-            *issues_from_frame(self.event.warnings),
-            *self.scoring.issues,
-            *self.selection.presolve,
-        ]
-        return sort_issues(found)
-
-    def explain(self, candidate_id: str) -> str:
-        """Return why ``candidate_id`` was or was not selected, in plain words.
-
-        Raises
-        ------
-        KeyError
-            When ``candidate_id`` is not a candidate of the event.
-        """
-        text = self.selection.explain(candidate_id)
-        if self.lottery is not None:
-            zones = self.lottery.zones.set_index(col.CANDIDATE_ID)
-            zone = str(zones.loc[candidate_id, col.ZONE]) if candidate_id in zones.index else "out"
-            chosen = candidate_id in set(self.lottery.delegation[col.CANDIDATE_ID])
-            text += (
-                f"\nGrey-zone lottery (seed {self.lottery.seed}): zone '{zone}'; "
-                f"{'in' if chosen else 'not in'} the delegation drawn."
-            )
-        return text
-
-    def plot_group(self, group: str) -> Figure:
-        """Return a chart of merit with standard errors and the cut-off for ``group``."""
-        from selection.plots import group_merit_figure
-
-        return group_merit_figure(self.ranking, group)
-
-    def plot_severity(self) -> Figure:
-        """Return a chart of juror severity (offset with standard error) per criterion."""
-        from selection.plots import severity_figure
-
-        return severity_figure(self.jurors)
-
-    def plot_rank_intervals(self, group: str) -> Figure:
-        """Return the Bayesian rank-interval chart of ``group`` (``method = "bayes"``).
-
-        Raises
-        ------
-        ValueError
-            When the run did not use the Bayesian model.
-        """
-        from selection.plots_bayes import rank_interval_figure
-
-        return rank_interval_figure(self._posterior(), group, self.event.seats(group))
-
-    def plot_rankogram(self, candidate_ids: list[str]) -> Figure:
-        """Return the rankogram (probability of each rank) of the given candidates."""
-        from selection.plots_bayes import rankogram_figure
-
-        self._posterior()
-        assert self.scoring.rankogram is not None  # filled together with the posterior
-        group = self.event.candidates.set_index(col.CANDIDATE_ID).loc[candidate_ids[0], col.GROUP]
-        return rankogram_figure(
-            self.scoring.rankogram, candidate_ids, seats=self.event.seats(str(group))
-        )
-
-    def _posterior(self) -> pd.DataFrame:
-        if self.scoring.posterior is None:
-            raise ValueError('rank intervals need [scoring] method = "bayes" (or method="bayes")')
-        return self.scoring.posterior
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the run as JSON-able data (frames as records)."""
-        return {
-            "event": self.event.config.event.name,
-            "scoring_method": self.scoring.method,
-            "selection": self.selection.to_dict(),
-        }
-
-    def _repr_html_(self) -> str:
-        from selection.report import summary_html
-
-        return summary_html(self)
+__all__ = ["RunResult", "run_event"]
 
 
 def run_event(
@@ -280,8 +47,8 @@ def run_event(
     Parameters
     ----------
     event
-        A validated event (:func:`scoring.ingest.load_event` or
-        :func:`scoring.validate.build_event`).
+        A validated event (:func:`scoring.ingest.load.load_event` or
+        :func:`scoring.ingest.validate.build_event`).
     seed, solver, time_limit
         Override ``[selection]`` settings.
     method
@@ -322,7 +89,7 @@ def run_event(
     timings = {"scoring": scored_at - start, "selection": done - scored_at}
     drawn = None
     if event.config.selection.lottery == "grey-zone" and selected.infeasibility is None:
-        from selection.lottery import grey_zone_lottery
+        from selection.uncertainty.lottery import grey_zone_lottery
 
         posterior = scored.posterior
         if posterior is None:  # rank intervals come from the Bayesian model
@@ -340,7 +107,7 @@ def run_event(
     stable = None
     wanted = event.config.stability
     if (wanted.resamples or wanted.leave_one_out) and selected.infeasibility is None:
-        from selection.stability import stability
+        from selection.uncertainty.stability import stability
 
         stable = stability(event, method=method, progress=progress, baseline=selected)
         timings["stability"] = time.perf_counter() - done

@@ -1,11 +1,11 @@
 """What-if: rerun an event with a changed rule, an excluded juror or a withdrawn candidate.
 
 A what-if file (TOML) says what changes; :func:`load_what_if` reads and validates it,
-:func:`apply_what_if` returns a changed copy of the event (the input event is never
-modified), :func:`run_what_if` runs both events with :func:`selection.pipeline.run_event`
-and :func:`compare_delegations` lists who joins and who leaves the delegation, with
-reasons. ``pitch-jury run EVENT --what-if FILE`` does the same from the command line.
-:func:`sensitivity` (from :mod:`selection.sensitivity`) reruns under every scoring method.
+:func:`apply_what_if` returns a changed copy of the event (the input event is never modified),
+:func:`run_what_if` runs both events with :func:`selection.pipeline.run_event` and
+:func:`compare_delegations` lists who joins and who leaves the delegation, with reasons.
+``pitch-jury run EVENT --what-if FILE`` does the same from the command line. :func:`sensitivity`
+(from :mod:`selection.uncertainty.sensitivity`) reruns under every scoring method.
 
 The what-if file::
 
@@ -41,16 +41,17 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from scoring import columns as col
 from scoring.config import ConstraintSpec, SelectionConfig
 from scoring.errors import InvalidEventError, Issue
 from scoring.event import Event
-from selection.constraints import constraint_from_spec
-from selection.explain import REASONS
-from selection.pipeline import RunResult, run_event
-from selection.pool import prepare_pool
-from selection.select import SelectionResult
-from selection.sensitivity import SensitivityResult, selected_column, sensitivity
+from selection import columns as col
+from selection.analysis.explain import REASONS
+from selection.facade import SelectionResult
+from selection.model.constraints import constraint_from_spec
+from selection.model.pool import prepare_pool
+from selection.pipeline import run_event
+from selection.result import RunResult
+from selection.uncertainty.sensitivity import SensitivityResult, selected_column, sensitivity
 
 __all__ = [
     "ISSUE_CODES",
@@ -323,7 +324,7 @@ def apply_what_if(event: Event, what_if: WhatIf) -> Event:
 
     Examples
     --------
-    >>> from scoring.ingest import load_event
+    >>> from scoring.ingest.load import load_event
     >>> event = load_event("examples/event")
     >>> changed = apply_what_if(event, WhatIf(exclude_jurors=["J8"], withdraw=["AF-05"]))
     >>> marks_of_j8 = [int((e.scores["juror_id"] == "J8").sum()) for e in (changed, event)]
@@ -372,15 +373,15 @@ def compare_delegations(
     pandas.DataFrame
         :data:`scoring.columns.DIFF_COLUMNS`: ``group, candidate_id, name, change``
         (``joined`` or ``left``), ``before_status, after_status`` (see
-        :data:`selection.explain.STATUSES`), ``reason`` (for a joiner, their reason code in
+        :data:`selection.analysis.explain.STATUSES`), ``reason`` (for a joiner, their reason code in
         ``after``; for a leaver, ``"<before code> -> <after code>"``) and ``merit_before,
         merit_after``. Sorted by group, change (joined first) and candidate id; empty when
         the delegations are the same.
 
     Examples
     --------
-    >>> from selection.pool import example_event
-    >>> from selection.select import select
+    >>> from selection.model.pool import example_event
+    >>> from selection.facade import select
     >>> cands, merit = example_event()
     >>> one = select(cands, merit, SelectionConfig(per_group=2))
     >>> two = select(cands, merit, SelectionConfig(per_group=2, constraints=[
@@ -547,7 +548,7 @@ def run_what_if(
 
     Examples
     --------
-    >>> from scoring.ingest import load_event
+    >>> from scoring.ingest.load import load_event
     >>> event = load_event("examples/event")
     >>> result = run_what_if(event, WhatIf(withdraw=["AF-01"]))
     >>> print(result.describe())  # doctest: +NORMALIZE_WHITESPACE

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from scoring import columns as col
-from scoring.affinity import ALL_JURORS, _permutation_p, affinity_audit
 from scoring.config import CriterionConfig
+from scoring.diagnostics.affinity import ALL_JURORS, _permutation_p, affinity_audit
 
 TEN = CriterionConfig(name="pitch", weight=1, min=0, max=10)
 

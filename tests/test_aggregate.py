@@ -9,14 +9,11 @@ import pandas as pd
 import pytest
 
 from scoring import columns as col
-from scoring.aggregate import (
-    candidate_merit,
-    empty_frame,
-    format_ids,
-    index_marks,
-    panel_scores,
-)
 from scoring.config import CriterionConfig
+from scoring.errors import format_ids
+from scoring.frames import empty_frame
+from scoring.ingest.marks import index_marks
+from scoring.models.aggregate import candidate_merit, panel_scores
 
 PITCH = CriterionConfig(name="pitch", weight=1, min=0, max=10)
 

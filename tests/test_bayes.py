@@ -10,11 +10,17 @@ import pandas as pd
 import pytest
 
 from scoring import columns as col
-from scoring.bayes import SD_NAMES, bayes_scores, merit_draws, sample_bayes
-from scoring.bayes_rank import ess_bulk, normal_quantile, rank_draws, rank_summaries, split_rhat
 from scoring.config import BayesConfig, CriterionConfig
 from scoring.example import example_event_path
-from scoring.ingest import load_event
+from scoring.ingest.load import load_event
+from scoring.models.bayes import SD_NAMES, bayes_scores, merit_draws, sample_bayes
+from scoring.models.bayes_rank import (
+    ess_bulk,
+    normal_quantile,
+    rank_draws,
+    rank_summaries,
+    split_rhat,
+)
 from scoring.pipeline import score_event
 from tests.factories import make_config, make_event
 
@@ -360,8 +366,8 @@ def test_example_event_agrees_with_the_additive_model() -> None:
 
 
 def test_rank_interval_figure_draws_the_cut_off() -> None:
-    from selection.plots import figure_svg
-    from selection.plots_bayes import rank_interval_figure, rankogram_figure
+    from selection.outputs.plots import figure_svg
+    from selection.outputs.plots_bayes import rank_interval_figure, rankogram_figure
 
     result = score_event(_small_event(bayes={"n_draws": 100, "n_warmup": 50}), diagnostics=False)
     assert result.posterior is not None and result.rankogram is not None

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import calibrate
 from scoring import columns as col
-from scoring.calibrate import calibrate_scores, design_components
+from scoring.models import calibrate
+from scoring.models.calibrate import calibrate_scores, design_components
 
 
 def _marks(rows: Sequence[tuple[str, str, float]], criterion: str = "pitch") -> pd.DataFrame:

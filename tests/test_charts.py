@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from scoring.example import example_event_path
-from scoring.ingest import load_event
-from selection.charts import ChartWorker, chart_jobs, render, render_all
+from scoring.ingest.load import load_event
 from selection.cli import main
-from selection.pipeline import RunResult, run_event
+from selection.outputs.charts import ChartWorker, chart_jobs, render, render_all
+from selection.pipeline import run_event
+from selection.result import RunResult
 
 needs_fork = pytest.mark.skipif(
     sys.platform != "linux", reason="the chart worker forks only on Linux"
@@ -91,7 +92,7 @@ def test_report_is_the_same_with_and_without_the_worker(
 
 @needs_fork
 def test_helpers_share_the_drawing_in_order(result: RunResult) -> None:
-    from selection.charts import _draw_shared
+    from selection.outputs.charts import _draw_shared
 
     jobs = chart_jobs(result)
     assert _draw_shared(jobs, processors=3) == [render(job) for job in jobs]

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import columns as col
 from scoring.config import ConstraintSpec, SelectionConfig
 from scoring.errors import InvalidEventError
-from selection.constraints import (
+from selection import columns as col
+from selection.facade import rules_from_config
+from selection.model.constraints import (
     CONSTRAINTS,
     AtLeast,
     AtMost,
@@ -28,11 +29,11 @@ from selection.constraints import (
     Seats,
     constraint_from_spec,
 )
-from selection.model import build_model
-from selection.pool import Pool, prepare_pool
-from selection.select import rules_from_config
-from selection.solve import SolveStatus, solve
-from selection.verify import Selection, check
+from selection.model.pool import Pool, prepare_pool
+from selection.model.program import build_model
+from selection.model.selection import Selection
+from selection.model.solve import SolveStatus, solve
+from selection.model.verify import check
 from tests.test_selection_properties import Event, events, rule_spec
 
 ROW_NAME = re.compile(r"^r\d{3}_[a-z_]+?(_g\d{4}|_all)(_v\d{4})?(_c\d{6})?(_link)?$")

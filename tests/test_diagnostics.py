@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from scoring import columns as col
-from scoring.calibrate import calibrate_scores
 from scoring.config import CriterionConfig
-from scoring.diagnostics import (
+from scoring.diagnostics.jurors import (
     ERRATIC_RATIO,
     MIN_CONSISTENCY,
     SEVERITY_SHARE,
     juror_table,
     outlier_marks,
 )
+from scoring.models.calibrate import calibrate_scores
 
 PITCH = CriterionConfig(name="pitch", weight=1, min=0, max=10)
 

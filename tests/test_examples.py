@@ -19,7 +19,7 @@ def test_walkthrough_runs(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_bayes_plots_in_a_notebook() -> None:
     from scoring.example import example_event_path
-    from scoring.ingest import load_event
+    from scoring.ingest.load import load_event
     from selection.pipeline import run_event
 
     result = run_event(load_event(example_event_path()), method="bayes")

@@ -1,6 +1,6 @@
 """Reasons, margins, counterfactuals, the plain-words explanation and the price of fairness.
 
-The price of fairness (:mod:`selection.fairness`) is tested here because it is what tells
+The price of fairness (:mod:`selection.analysis.fairness`) is tested here because it is what tells
 which rules are binding for a candidate.
 """
 
@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
-from selection.constraints import AtLeast, MaxPer, Seats
-from selection.explain import RANKING_COLUMNS, REASONS, counterfactuals
-from selection.fairness import binding_rules, merit_only, merit_rank, price_of_fairness
-from selection.model import build_model
-from selection.pool import prepare_pool
-from selection.select import rules_from_config, select
-from selection.solve import SolveStatus, solve
+from selection import columns as col
+from selection.analysis.explain import RANKING_COLUMNS, REASONS, counterfactuals
+from selection.analysis.fairness import binding_rules, merit_only, merit_rank, price_of_fairness
+from selection.facade import rules_from_config, select
+from selection.model.constraints import AtLeast, MaxPer, Seats
+from selection.model.pool import prepare_pool
+from selection.model.program import build_model
+from selection.model.solve import SolveStatus, solve
 from tests.test_selection_properties import Event, events
 
 # Group Africa, two seats. Merits: c1 9 (P1, M), c2 8 (P1, M), c3 7 (P2, F), c4 6 (P3, M),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from scoring.ingest.validate import ISSUE_CODES as VALIDATION_CODES
 from scoring.pipeline import ISSUE_CODES as SCORING_CODES
-from scoring.validate import ISSUE_CODES as VALIDATION_CODES
-from selection.lottery import ISSUE_CODES as LOTTERY_CODES
-from selection.verify import ISSUE_CODES as SELECTION_CODES
+from selection.model.verify import ISSUE_CODES as SELECTION_CODES
+from selection.uncertainty.lottery import ISSUE_CODES as LOTTERY_CODES
 from selection.whatif import ISSUE_CODES as WHAT_IF_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +26,8 @@ def test_every_code_in_the_source_is_registered() -> None:
     pattern = re.compile(r'"((?:' + "|".join(PREFIXES) + r')\.[a-z_]+)"')
     registered = set(ALL_CODES)
     used: set[str] = set()
-    for path in [*(ROOT / "scoring").glob("*.py"), *(ROOT / "selection").glob("*.py")]:
+    for path in [*(ROOT / "scoring").rglob("*.py"), *(ROOT / "selection").rglob("*.py")]:
         used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     column_paths = {"selection.per_group", "selection.seats", "criteria.weight", "criteria.name"}
-    modules = {f"selection.{path.stem}" for path in (ROOT / "selection").glob("*.py")}
+    modules = {f"selection.{path.stem}" for path in (ROOT / "selection").rglob("*.py")}
     assert used - registered - column_paths - modules == set()

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
 from scoring.errors import InvalidEventError
 from scoring.example import example_event_path
-from scoring.ingest import load_event
+from scoring.ingest.load import load_event
 from scoring.pipeline import score_event
-from selection.lottery import (
+from selection import columns as col
+from selection.uncertainty.lottery import (
     IN_RULE_NAME,
     OUT_RULE_NAME,
     LotteryResult,

@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.ingest import config_from_mapping
-from scoring.marks import Marks, clean_frame, unique_clean_frame
+from scoring.config import config_from_mapping
+from scoring.ingest.marks import Marks, clean_frame, unique_clean_frame
 
 _TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=4)  # NUL included
 

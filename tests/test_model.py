@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
 from scoring.errors import InvalidEventError
-from selection.constraints import AtLeast, Distinct, MaxPer, Seats
-from selection.model import AUX, SLACK_HI, SLACK_LO, X, build_model
-from selection.pool import MERIT_GRID_STEP, lottery_ranks, prepare_pool
+from selection import columns as col
+from selection.model.constraints import AtLeast, Distinct, MaxPer, Seats
+from selection.model.pool import MERIT_GRID_STEP, lottery_ranks, prepare_pool
+from selection.model.program import AUX, SLACK_HI, SLACK_LO, X, build_model
 
 
 def _event(n: int = 6) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -10,7 +10,7 @@ import pytest
 
 from scoring import columns as col
 from scoring.config import CriterionConfig
-from scoring.normalise import NORMALISE_METHODS, NormaliseMethod, normalise_scores
+from scoring.models.normalise import NORMALISE_METHODS, NormaliseMethod, normalise_scores
 
 ZERO_TEN = CriterionConfig(name="pitch", weight=1, min=0, max=10)
 

@@ -56,7 +56,7 @@ def test_wheel_install_runs_the_example_event(tmp_path: Path) -> None:
     assert install.returncode == 0, install.stdout + install.stderr
     script = (
         "from scoring.example import example_event_path\n"
-        "from scoring.ingest import load_event\n"
+        "from scoring.ingest.load import load_event\n"
         "import scoring, importlib.resources as r\n"
         "path = example_event_path()\n"
         "assert str(path).startswith(r'" + str(site) + "'), path\n"

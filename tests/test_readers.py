@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring.errors import InvalidEventError
-from scoring.ingest import load_event
-from scoring.readers import read_table
+from scoring.ingest.load import load_event
+from scoring.ingest.readers import read_table
 from tests.eventfiles import CANDIDATES, JURORS, csv_text, default_scores, write_event
 
 REQUIRED = ("juror_id", "target_id")

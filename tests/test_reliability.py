@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring import columns as col
-from scoring.reliability import (
+from scoring.diagnostics.reliability import (
     icc_average,
     icc_oneway_average,
     krippendorff_alpha_interval,

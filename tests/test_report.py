@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scoring.ingest import load_event
-from selection.export import write_run
+from scoring.ingest.load import load_event
+from selection.outputs.export import write_run
 from selection.pipeline import run_event
 from tests.eventfiles import CANDIDATES, write_event
 

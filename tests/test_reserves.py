@@ -7,14 +7,15 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
-from selection.constraints import AtLeast, MaxPer, Seats
-from selection.pool import prepare_pool
-from selection.reserves import RESERVE_COLUMNS, SwapCheck, reserves
-from selection.select import rules_from_config, select
-from selection.solve import SolveStatus
-from selection.verify import Selection, check, soft_bends
+from selection import columns as col
+from selection.analysis.reserves import RESERVE_COLUMNS, SwapCheck, reserves
+from selection.facade import rules_from_config, select
+from selection.model.constraints import AtLeast, MaxPer, Seats
+from selection.model.pool import prepare_pool
+from selection.model.selection import Selection
+from selection.model.solve import SolveStatus
+from selection.model.verify import check, soft_bends
 from tests.test_selection_properties import Event, events
 
 # Group G, two seats, one woman at least, one per project.

@@ -13,11 +13,11 @@ import pytest
 
 import scoring
 from scoring import columns as col
-from scoring.calibrate import CALIBRATE_METHODS
 from scoring.config import ScoringMethod
 from scoring.errors import sort_issues
 from scoring.event import Event
-from scoring.normalise import NORMALISE_METHODS
+from scoring.models.calibrate import CALIBRATE_METHODS
+from scoring.models.normalise import NORMALISE_METHODS
 from scoring.pipeline import ISSUE_CODES, SCORING_METHODS, ScoringResult, score_event
 from tests.factories import make_config, make_event
 
@@ -294,15 +294,15 @@ def test_every_issue_code_in_the_source_is_registered() -> None:
     package = Path(scoring.__file__).parent
     modules = [
         "conflicts",
-        "normalise",
-        "calibrate",
-        "aggregate",
-        "diagnostics",
-        "reliability",
-        "affinity",
+        "models/normalise",
+        "models/calibrate",
+        "models/aggregate",
+        "diagnostics/jurors",
+        "diagnostics/reliability",
+        "diagnostics/affinity",
         "pipeline",
-        "bayes",
-        "bayes_rank",
+        "models/bayes",
+        "models/bayes_rank",
     ]
     pattern = re.compile(
         r'"((?:conflicts|normalise|calibrate|aggregate|merit|affinity|bayes)\.[a-z_]+)"'

@@ -11,10 +11,10 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from scoring import columns as col
-from scoring.calibrate import calibrate_scores
 from scoring.config import CriterionConfig
 from scoring.event import Event
-from scoring.normalise import normalise_scores
+from scoring.models.calibrate import calibrate_scores
+from scoring.models.normalise import normalise_scores
 from scoring.pipeline import SCORING_METHODS, score_event
 from tests.factories import make_config, make_event
 

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
-from selection.select import SelectionResult, select
+from selection import columns as col
+from selection.facade import SelectionResult, select
 
 INSTANCES = sorted((Path(__file__).parent / "instances").glob("*.toml"))
 

@@ -1,7 +1,7 @@
 """Hypothesis properties of the whole selection on small random events.
 
 The oracle enumerates every delegation with exactly the seats of each group, keeps those
-the solver-free checker (:func:`selection.verify.check`) accepts for every hard rule, and
+the solver-free checker (:func:`selection.model.verify.check`) accepts for every hard rule, and
 ranks them by the documented rule, written here independently of the library: soft-rule
 bends by priority (fewer first), then merit on the grid minus penalties, then the larger
 sum of lottery weights, then the better-placed lottery position among the candidates that
@@ -24,13 +24,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import columns as col
 from scoring.config import ConstraintSpec, SelectionConfig
-from selection.constraints import Constraint, Seats, constraint_from_spec
-from selection.pool import Pool, prepare_pool
-from selection.select import select
-from selection.solve import SolveStatus
-from selection.verify import Selection, check
+from selection import columns as col
+from selection.facade import select
+from selection.model.constraints import Constraint, Seats, constraint_from_spec
+from selection.model.pool import Pool, prepare_pool
+from selection.model.selection import Selection
+from selection.model.solve import SolveStatus
+from selection.model.verify import check
 
 MAX_DELEGATIONS = 600
 CORE: dict[str, Any] = {"reserves": False, "price_of_fairness": False, "counterfactuals": False}

@@ -13,15 +13,22 @@ import pandas as pd
 import pulp
 import pytest
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
 from scoring.errors import SolverError, SolverUnavailableError
-from selection import solve as solve_module
-from selection.constraints import AtLeast, Seats
-from selection.model import Model, build_model
-from selection.pool import prepare_pool
-from selection.select import select
-from selection.solve import SolveStatus, _highs_status, _pulp_status, _tie_winner, solve, to_pulp
+from selection import columns as col
+from selection.facade import select
+from selection.model import solve as solve_module
+from selection.model.constraints import AtLeast, Seats
+from selection.model.pool import prepare_pool
+from selection.model.program import Model, build_model
+from selection.model.solve import (
+    SolveStatus,
+    _highs_status,
+    _pulp_status,
+    _tie_winner,
+    solve,
+    to_pulp,
+)
 
 SOLVERS = ["highs", "cbc"]
 
@@ -76,7 +83,7 @@ def test_pulp_status_mapping(status: int, sol_status: int, expected: SolveStatus
 
 def test_highs_banner_is_silenced() -> None:
     code = (
-        "from tests.test_solve import _model; from selection.solve import solve; "
+        "from tests.test_solve import _model; from selection.model.solve import solve; "
         "solve(_model([3.0, 2.0, 1.0]))"
     )
     done = subprocess.run(
@@ -241,7 +248,7 @@ def test_cross_check_solves_with_both_solvers() -> None:
 
 def test_select_reports_a_time_limited_delegation(monkeypatch: Any) -> None:
     # The incumbent is still re-checked; its status says it is not proven optimal.
-    facade = importlib.import_module("selection.select")  # the package exports select()
+    facade = importlib.import_module("selection.facade")  # the package exports select()
 
     candidates = pd.DataFrame(
         {col.CANDIDATE_ID: ["a", "b", "c"], col.NAME: ["A", "B", "C"], col.GROUP: ["G"] * 3}

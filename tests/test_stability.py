@@ -9,12 +9,12 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from scoring import columns as col
 from scoring.event import Event
 from scoring.example import example_event_path
-from scoring.ingest import load_event
-from selection.stability import resample_weights, stability, verdicts
-from selection.stability_fast import WeightedMerit
+from scoring.ingest.load import load_event
+from selection import columns as col
+from selection.uncertainty.stability import resample_weights, stability, verdicts
+from selection.uncertainty.stability_fast import WeightedMerit
 from tests.factories import make_config, make_event
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.cells import clean_text, fix_id, looks_garbled, near_duplicate_key
-from scoring.textscan import (
+from scoring.ingest.cells import clean_text, fix_id, looks_garbled, near_duplicate_key
+from scoring.ingest.textscan import (
     MAYBE_NUMBER,
     ascii_keys,
     clean_distinct,

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from scoring.errors import InvalidEventError, Issue, issues_from_frame
-from scoring.ingest import load_event
-from scoring.validate import ISSUE_CODES, build_event
+from scoring.ingest.load import load_event
+from scoring.ingest.validate import ISSUE_CODES, build_event
 from tests.eventfiles import CANDIDATES, JURORS, csv_text, default_scores, write_event
 
 

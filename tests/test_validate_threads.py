@@ -11,11 +11,12 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scoring.config import config_from_mapping
 from scoring.errors import InvalidEventError, Issue
-from scoring.ingest import config_from_mapping, load_event
-from scoring.readers import RawTable
-from scoring.validate import frame_table, validate_event_scores, validate_tables
-from scoring.validate_people import IssueLog, check_people
+from scoring.ingest.load import load_event
+from scoring.ingest.people import IssueLog, check_people
+from scoring.ingest.readers import RawTable
+from scoring.ingest.validate import frame_table, validate_event_scores, validate_tables
 from tests.eventfiles import default_scores, write_event
 
 _issue = st.builds(

@@ -1,6 +1,6 @@
 """Solver-free checks, verification of solver results, presolve issues, infeasibility.
 
-The infeasibility diagnosis lives in :mod:`selection.fairness` (it re-solves without rules,
+The infeasibility diagnosis lives in :mod:`selection.analysis.fairness` (it re-solves without rules,
 like the price of fairness) but is tested here, with the other checks of the issue's
 "verification, infeasibility" part.
 """
@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import columns as col
 from scoring.config import SelectionConfig
-from selection.constraints import (
+from selection import columns as col
+from selection.analysis.fairness import diagnose, rule_facts
+from selection.model.constraints import (
     AtLeast,
     AtMost,
     Constraint,
@@ -27,12 +28,11 @@ from selection.constraints import (
     Require,
     Seats,
 )
-from selection.fairness import diagnose, rule_facts
-from selection.model import build_model
-from selection.pool import Pool, prepare_pool
-from selection.solve import solve
-from selection.verify import (
-    Selection,
+from selection.model.pool import Pool, prepare_pool
+from selection.model.program import build_model
+from selection.model.selection import Selection
+from selection.model.solve import solve
+from selection.model.verify import (
     VerificationError,
     check,
     never_selectable,

@@ -9,11 +9,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from scoring import columns as col
 from scoring.errors import InvalidEventError
 from scoring.event import Event
-from scoring.ingest import load_event
-from selection.pipeline import RunResult, run_event
+from scoring.ingest.load import load_event
+from selection import columns as col
+from selection.pipeline import run_event
+from selection.result import RunResult
 from selection.whatif import (
     WhatIf,
     apply_what_if,

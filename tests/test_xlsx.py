@@ -26,8 +26,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from selection.outputs import xlsx_bytes
-from selection.xlsx import (
+from selection.outputs.files import xlsx_bytes
+from selection.outputs.xlsx import (
     MAX_TITLE_LENGTH,
     Sheet,
     column_letter,
@@ -375,7 +375,7 @@ def test_empty_frames_give_a_header_or_an_empty_sheet() -> None:
 def test_writing_does_not_import_openpyxl() -> None:
     code = (
         "import sys, pandas as pd\n"
-        "from selection.outputs import xlsx_bytes\n"
+        "from selection.outputs.files import xlsx_bytes\n"
         "xlsx_bytes({'t': pd.DataFrame({'a': [1]})}, readme=[('t', 'x')])\n"
         "print('openpyxl' in sys.modules)\n"
     )

@@ -1,0 +1,589 @@
+"""Why each candidate was or was not selected, in columns and in plain words.
+
+Status
+    ``selected``; ``reserve`` (not selected, but the named substitute of a representative);
+    ``not_selected``; ``ineligible`` (``eligible = false`` or no marks).
+Reason codes (stable; see :data:`REASONS`)
+    Compared with the merit-only delegation (the best ``seats`` of each group by merit,
+    ties by lottery); ``tie_break`` when an equal-merit swap would be just as good
+    (:func:`tied_by_lottery`):
+    ``selected.required``, ``selected.tie_break``, ``selected.rule``, ``selected.merit``,
+    ``not_selected.excluded``, ``not_selected.below_min_merit``, ``not_selected.tie_break``,
+    ``not_selected.rule``, ``not_selected.merit``, ``not_selected.infeasible``,
+    ``ineligible.flag``, ``ineligible.no_merit``.
+Margin
+    For a representative: merit minus that of the strongest non-selected eligible
+    candidate of the group (how much merit they could lose before someone would overtake
+    them on merit alone). For anyone else: merit minus that of the weakest representative
+    of the group (negative: how far below the cut-off). ``NaN`` when there is no such
+    person or the candidate is ineligible.
+Counterfactual
+    The candidate is forced out (representatives) or in (everyone else eligible) and the
+    candidate's group is re-optimised with the same rules and tie rule, every other group
+    keeping its representatives. This is exact when no rule links groups; with
+    delegation-wide rules it is the best change within the group. Cost = total merit lost.
+    When a group has at most 50,000 possible delegations, every one of them is evaluated
+    at once against the group's rows (auxiliary columns at their best values, slacks at
+    their minimum) and ranked by the same stages and tie rule as the solver: exact, and a
+    few milliseconds per group. Larger groups take one small solve per candidate.
+    ``limit`` caps the number of candidates, nearest to the cut-off first.
+
+Examples
+--------
+>>> REASONS["not_selected.rule"]
+'would be selected on merit alone, but a rule leaves no room'
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from selection import columns as col
+from selection.analysis.reserves import SwapCheck
+from selection.model.constraints import Constraint, Exclude, MinMerit, Require
+from selection.model.pool import BoolArray, Pool
+from selection.model.program import AUX, SLACK_HI, SLACK_LO, Model
+from selection.model.selection import Selection
+from selection.model.solve import SolveResult, SolveStatus, solve
+
+__all__ = [
+    "COUNTERFACTUAL_COLUMNS",
+    "RANKING_COLUMNS",
+    "REASONS",
+    "STATUSES",
+    "counterfactuals",
+    "explain_text",
+    "margins",
+    "ranking_frame",
+    "reasons",
+    "tied_by_lottery",
+]
+
+STATUSES: tuple[str, ...] = ("selected", "reserve", "not_selected", "ineligible")
+"""Candidate statuses."""
+
+REASONS: dict[str, str] = {
+    "selected.required": "a rule requires them to be selected",
+    "selected.tie_break": "tied on merit with another best delegation; the seeded lottery "
+    "decided in their favour",
+    "selected.rule": "selected because a rule needs them; on merit alone they would not be",
+    "selected.merit": "among the best of the group on merit",
+    "not_selected.excluded": "a rule excludes them",
+    "not_selected.below_min_merit": "merit below the minimum a rule sets",
+    "not_selected.tie_break": "tied on merit with another best delegation; the seeded lottery "
+    "decided against them",
+    "not_selected.rule": "would be selected on merit alone, but a rule leaves no room",
+    "not_selected.merit": "not enough merit for a seat",
+    "not_selected.infeasible": "no delegation satisfies every rule",
+    "ineligible.flag": "marked not eligible",
+    "ineligible.no_merit": "has no marks, so no merit",
+}
+"""Stable reason codes and their plain meaning."""
+
+COUNTERFACTUAL_COLUMNS: tuple[str, ...] = (
+    col.CANDIDATE_ID,
+    col.CF_STATUS,
+    col.CF_COST,
+    col.CF_IN,
+    col.CF_OUT,
+)
+"""Columns of :func:`counterfactuals`."""
+
+RANKING_COLUMNS: tuple[str, ...] = (
+    col.GROUP,
+    col.CANDIDATE_ID,
+    col.NAME,
+    col.MERIT,
+    col.MERIT_SE,
+    col.RANK_IN_GROUP,
+    col.LOTTERY,
+    col.STATUS,
+    col.REASON,
+    col.BINDING,
+    col.MARGIN,
+    col.RESERVE_ID,
+    col.REPLACES,
+    col.RESERVE_RANK,
+    col.CF_STATUS,
+    col.CF_COST,
+    col.CF_IN,
+    col.CF_OUT,
+)
+"""Columns of the ranking: every candidate, sorted by group then rank."""
+
+
+def tied_by_lottery(selection: Selection, rules: Sequence[Constraint]) -> BoolArray:
+    """Return who could change places with someone of equal merit without changing the optimum.
+
+    A representative and a non-representative of the same group with the same grid merit
+    are *tied by lottery* when swapping them keeps every hard rule and bends no soft rule
+    more: that delegation is equally good, so the seeded lottery decided. Checked without a
+    solver, so the answer does not depend on which tied delegations a solver enumerated.
+
+    Examples
+    --------
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.constraints import Seats
+    >>> from selection.model.pool import example_event, prepare_pool
+    >>> candidates, merit = example_event()
+    >>> merit.loc[merit["candidate_id"] == "c3", "merit"] = 8.0  # c3 now ties with c2
+    >>> pool = prepare_pool(candidates, merit, SelectionConfig(per_group=2))
+    >>> tied_by_lottery(Selection.from_ids(pool, ["c1", "c2", "c5", "c6"]), [Seats()]).tolist()
+    [False, True, True, False, False, False, False]
+    """
+    pool, chosen = selection.pool, selection.mask
+    swaps = SwapCheck(selection, rules)
+    tied = np.zeros(pool.n_candidates, dtype=bool)
+    for rep in selection.positions.tolist():
+        same = (
+            (pool.group_code == pool.group_code[rep])
+            & pool.selectable
+            & ~chosen
+            & (pool.grid_merit == pool.grid_merit[rep])
+        )
+        for other in np.flatnonzero(same).tolist():
+            if swaps.keeps(rep, other):
+                tied[[rep, other]] = True
+    return tied
+
+
+def reasons(
+    pool: Pool, rules: Sequence[Constraint], selected: BoolArray | None, plain: BoolArray | None
+) -> list[str]:
+    """Return each candidate's reason code (see :data:`REASONS`).
+
+    Parameters
+    ----------
+    pool, rules
+        The event.
+    selected
+        Pool mask of the delegation (``None``: infeasible).
+    plain
+        Pool mask of the merit-only delegation (``None`` when even that is impossible).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.pool import prepare_pool
+    >>> c = pd.DataFrame({"candidate_id": list("ab"), "name": list("AB"), "group": ["G"] * 2})
+    >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}),
+    ...                     SelectionConfig(per_group=1))
+    >>> mask = np.array([True, False])
+    >>> reasons(pool, [], mask, mask)
+    ['selected.merit', 'ineligible.no_merit']
+    """
+
+    def members(kind: type[Constraint]) -> set[int]:
+        found: set[int] = set()
+        for rule in rules:
+            if isinstance(rule, kind) and isinstance(rule, Require | Exclude):
+                found |= set(rule._positions(pool).tolist())
+            if isinstance(rule, kind) and isinstance(rule, MinMerit):
+                found |= set(np.flatnonzero(rule.counts(pool).member & pool.selectable).tolist())
+        return found
+
+    required, excluded, below = members(Require), members(Exclude), members(MinMerit)
+    varies = (
+        tied_by_lottery(Selection.from_mask(pool, selected), rules)
+        if selected is not None
+        else np.zeros(pool.n_candidates, dtype=bool)
+    )
+    out = []
+    for p in range(pool.n_candidates):
+        if not pool.eligible[p]:
+            out.append("ineligible.flag")
+        elif not pool.selectable[p]:
+            out.append("ineligible.no_merit")
+        elif selected is None:
+            out.append("not_selected.infeasible")
+        elif selected[p]:
+            out.append(
+                "selected.required"
+                if p in required
+                else "selected.tie_break"
+                if varies[p]
+                else "selected.merit"
+                if plain is None or plain[p]
+                else "selected.rule"
+            )
+        else:
+            out.append(
+                "not_selected.excluded"
+                if p in excluded
+                else "not_selected.below_min_merit"
+                if p in below
+                else "not_selected.tie_break"
+                if varies[p]
+                else "not_selected.rule"
+                if plain is not None and plain[p]
+                else "not_selected.merit"
+            )
+    return out
+
+
+def margins(pool: Pool, selected: BoolArray) -> np.ndarray:
+    """Return each candidate's margin to the group's cut-off (see module docs).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.pool import prepare_pool
+    >>> c = pd.DataFrame({"candidate_id": list("abc"), "name": list("ABC"), "group": ["G"] * 3})
+    >>> m = pd.DataFrame({"candidate_id": list("abc"), "merit": [5.0, 4.0, 2.5]})
+    >>> margins(prepare_pool(c, m, SelectionConfig(per_group=2)),
+    ...         np.array([True, True, False])).tolist()
+    [2.5, 1.5, -1.5]
+    """
+    merit = pool.grid_merit.astype(float) * pool.grid_step
+    low = np.full(pool.n_groups, np.inf)
+    high = np.full(pool.n_groups, -np.inf)
+    np.minimum.at(low, pool.group_code[selected], merit[selected])
+    out_mask = pool.selectable & ~selected
+    np.maximum.at(high, pool.group_code[out_mask], merit[out_mask])
+    cut = np.where(selected, high[pool.group_code], low[pool.group_code])
+    result = merit - cut
+    return np.where(pool.selectable & np.isfinite(cut), result, np.nan)
+
+
+MAX_COMBINATIONS = 50_000
+"""Largest number of delegations of one group evaluated exhaustively for counterfactuals."""
+
+
+def _exhaustive(local: Model, n_select: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Evaluate every choice of ``n_select`` x columns; return them best first.
+
+    Returns ``(chosen, feasible)``: 0/1 rows over the x columns in the order of the
+    stages then the tie rule, and whether each is feasible; ``None`` when there are too
+    many or the model has a shape this evaluation does not cover.
+    """
+    n, n_cols = local.n_x, local.n_cols
+    if n_select > n or math.comb(n, n_select) > MAX_COMBINATIONS:
+        return None
+    combos = np.array(list(itertools.combinations(range(n), n_select)), dtype=np.int64)
+    combos = combos.reshape(-1, n_select)
+    x = np.zeros((len(combos), n), dtype=np.int64)
+    x[np.arange(len(combos))[:, None], combos] = 1
+    dense = np.zeros((local.n_rows, n_cols))
+    dense[local.row_of_entry(), local.indices] = local.values
+    aux = np.flatnonzero(local.cols.role == AUX)
+    structural = local.rows.role == 1
+    links = dense[np.ix_(structural, aux)]
+    if np.any((links != 0) & (links != 1)) or np.any((links != 0).sum(axis=1) != 1):
+        return None
+    act = x @ dense[:, :n].T
+    room = local.rows.upper[structural] - act[:, structural]
+    y = np.ones((len(combos), len(aux)))
+    for k in range(len(aux)):
+        rows = links[:, k] == 1
+        if rows.any():
+            y[:, k] = np.clip(room[:, rows].min(axis=1), 0, 1)
+    act = act + y @ dense[:, aux].T
+    slack = np.zeros((len(combos), n_cols))
+    has_lo = np.zeros(local.n_rows, dtype=bool)
+    has_hi = np.zeros(local.n_rows, dtype=bool)
+    for role, mark in ((SLACK_LO, has_lo), (SLACK_HI, has_hi)):
+        cols = np.flatnonzero(local.cols.role == role)
+        rows = local.cols.item[cols]
+        mark[rows] = True
+        gap = (
+            (local.rows.lower[rows] - act[:, rows])
+            if role == SLACK_LO
+            else (act[:, rows] - local.rows.upper[rows])
+        )
+        slack[:, cols] = np.maximum(gap, 0)
+    ok = (has_lo | (act >= local.rows.lower - 1e-9)) & (has_hi | (act <= local.rows.upper + 1e-9))
+    feasible: np.ndarray = np.asarray(ok[:, ~structural].all(axis=1), dtype=bool)
+    z = slack.round().astype(np.int64)
+    z[:, :n] = x
+    z[:, aux] = y.round().astype(np.int64)
+    values = np.stack([z @ stage.costs for stage in local.stages], axis=1)
+    keys = np.sort(local.key[combos], axis=1)
+    order = np.lexsort((*keys.T, x @ local.key, *values[:, ::-1].T))[::-1]
+    return x[order].astype(bool), feasible[order]
+
+
+def _ids(pool: Pool, mask: BoolArray) -> str:
+    return "; ".join(str(i) for i in pool.candidate_ids[mask])
+
+
+def counterfactuals(
+    model: Model,
+    result: SolveResult,
+    *,
+    solver: str = "highs",
+    time_limit: float = 60.0,
+    max_ties: int = 20,
+    limit: int | None = None,
+    exhaustive: bool = True,
+) -> pd.DataFrame:
+    """Force each eligible candidate in (or out) and re-optimise their group.
+
+    Parameters
+    ----------
+    model, result
+        The solved model and its (feasible) result.
+    solver, time_limit, max_ties
+        As for :func:`selection.model.solve.solve`, per candidate.
+    limit
+        Most counterfactuals to compute, nearest to the cut-off first (``None``: all).
+    exhaustive
+        Evaluate small groups exhaustively (``False``: always solve; same answers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COUNTERFACTUAL_COLUMNS` for every selectable candidate: status
+        ``computed``, ``impossible`` (no delegation of the group allows it) or ``skipped``
+        (beyond ``limit``, or the solve stopped at its time limit); the merit cost; the
+        ``"; "``-joined ids who would join and leave.
+
+    Examples
+    --------
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.constraints import MaxPer, Seats
+    >>> from selection.model.program import build_model
+    >>> from selection.model.pool import example_event, prepare_pool
+    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
+    >>> model = build_model(pool, [Seats(per_group=2), MaxPer(attribute="project")])
+    >>> found = counterfactuals(model, solve(model))
+    >>> found.iloc[1].astype(str).tolist()  # forcing c2 in: c1 (same project) leaves
+    ['c2', 'computed', '1.0', 'c2', 'c1']
+    """
+    pool = model.pool
+    assert result.columns is not None
+    chosen = np.zeros(pool.n_candidates, dtype=bool)
+    chosen[model.x_positions[result.chosen]] = True
+    wanted = np.ones(model.n_x, dtype=bool)
+    if limit is not None and limit < model.n_x:
+        margin = np.abs(margins(pool, chosen)[model.x_positions])
+        order = np.lexsort((model.x_positions, np.nan_to_num(margin, nan=np.inf)))
+        wanted[:] = False
+        wanted[order[:limit]] = True
+    records = []
+    for g in range(pool.n_groups):
+        free = model.group_columns(g)
+        if not (free[: model.n_x] & wanted).any():
+            records += [
+                (str(pool.candidate_ids[p]), "skipped", np.nan, "", "")
+                for p in model.x_positions[free[: model.n_x]].tolist()
+            ]
+            continue
+        local = model.restrict(free, result.columns)
+        base = chosen[local.x_positions]
+        table = _exhaustive(local, int(pool.seats[g])) if exhaustive else None
+        for j, p in enumerate(local.x_positions.tolist()):
+            if not wanted[pool.column[p]]:
+                records.append((str(pool.candidate_ids[p]), "skipped", np.nan, "", ""))
+                continue
+            if table is not None:
+                fits = table[1] & (table[0][:, j] != base[j])
+                status = SolveStatus.OPTIMAL if fits.any() else SolveStatus.INFEASIBLE
+                new = table[0][int(np.argmax(fits))]
+            else:
+                found = solve(
+                    local,
+                    solver=solver,
+                    time_limit=time_limit,
+                    max_ties=max_ties,
+                    fix={j: int(not base[j])},
+                )
+                status, new = found.status, found.chosen
+            if status is not SolveStatus.OPTIMAL:
+                state = "impossible" if status is SolveStatus.INFEASIBLE else "skipped"
+                records.append((str(pool.candidate_ids[p]), state, np.nan, "", ""))
+                continue
+            before = np.zeros(pool.n_candidates, dtype=bool)
+            after = np.zeros(pool.n_candidates, dtype=bool)
+            before[local.x_positions[base & ~new]] = True
+            after[local.x_positions[new & ~base]] = True
+            cost = int(pool.grid_merit[before].sum()) - int(pool.grid_merit[after].sum())
+            records.append(
+                (
+                    str(pool.candidate_ids[p]),
+                    "computed",
+                    cost * pool.grid_step,
+                    _ids(pool, after),
+                    _ids(pool, before),
+                )
+            )
+    return pd.DataFrame(records, columns=list(COUNTERFACTUAL_COLUMNS)).astype(
+        {col.CF_COST: "float64"}
+    )
+
+
+def ranking_frame(
+    pool: Pool,
+    *,
+    selected: BoolArray | None,
+    reason: Sequence[str],
+    binding: Sequence[str] | None,
+    margin: np.ndarray | None,
+    substitutes: dict[str, str],
+    reserve_list: pd.DataFrame,
+    counterfactual: pd.DataFrame | None,
+    rank: np.ndarray,
+) -> pd.DataFrame:
+    """Assemble the ranking (:data:`RANKING_COLUMNS`), sorted by group then rank.
+
+    Ineligible candidates come last in their group, by ``candidate_id``. Missing parts
+    (``binding``, ``margin``, ``counterfactual``) are left empty.
+
+    Examples
+    --------
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.pool import example_event, prepare_pool
+    >>> from selection.analysis.fairness import merit_rank
+    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
+    >>> chosen = pool.frame["candidate_id"].isin(["c1", "c2", "c5", "c6"]).to_numpy()
+    >>> frame = ranking_frame(pool, selected=chosen, reason=reasons(pool, [], chosen, chosen),
+    ...                       binding=None, margin=margins(pool, chosen), substitutes={},
+    ...                       reserve_list=pd.DataFrame(columns=["candidate_id", "replaces",
+    ...                                                          "reserve_rank"]),
+    ...                       counterfactual=None, rank=merit_rank(pool))
+    >>> frame[["candidate_id", "status", "margin"]].values.tolist()[:3]
+    [['c1', 'selected', 2.0], ['c2', 'selected', 1.0], ['c3', 'not_selected', -1.0]]
+    """
+    frame = pool.frame
+    n = pool.n_candidates
+    ids = frame[col.CANDIDATE_ID].astype(str)
+    replaces = dict(zip(reserve_list[col.CANDIDATE_ID], reserve_list[col.REPLACES], strict=True))
+    reserve_rank = dict(
+        zip(reserve_list[col.CANDIDATE_ID], reserve_list[col.RESERVE_RANK], strict=True)
+    )
+    chosen = selected if selected is not None else np.zeros(n, dtype=bool)
+    status = np.where(chosen, "selected", np.where(pool.selectable, "not_selected", "ineligible"))
+    status = np.where(
+        ids.map(lambda i: bool(replaces.get(i, ""))).to_numpy() & ~chosen, "reserve", status
+    )
+    out = pd.DataFrame(
+        {
+            col.GROUP: frame[col.GROUP],
+            col.CANDIDATE_ID: ids,
+            col.NAME: frame[col.NAME],
+            col.MERIT: pool.merit,
+            col.MERIT_SE: frame[col.MERIT_SE].astype(float),
+            col.RANK_IN_GROUP: pd.array(np.where(rank > 0, rank, 0), dtype="Int64"),
+            col.LOTTERY: frame[col.LOTTERY].astype("int64"),
+            col.STATUS: status,
+            col.REASON: list(reason),
+            col.BINDING: list(binding) if binding is not None else "",
+            col.MARGIN: margin if margin is not None else np.full(n, np.nan),
+            col.RESERVE_ID: ids.map(lambda i: substitutes.get(i, "")),
+            col.REPLACES: ids.map(lambda i: replaces.get(i, "")),
+            col.RESERVE_RANK: pd.array([reserve_rank.get(i) for i in ids], dtype="Int64"),
+        }
+    )
+    out.loc[out[col.RANK_IN_GROUP] == 0, col.RANK_IN_GROUP] = pd.NA
+    cf = (
+        counterfactual
+        if counterfactual is not None
+        else pd.DataFrame(
+            {
+                col.CANDIDATE_ID: ids[pool.selectable],
+                col.CF_STATUS: "skipped",
+                col.CF_COST: np.nan,
+                col.CF_IN: "",
+                col.CF_OUT: "",
+            }
+        )
+    )
+    out = out.merge(cf, on=col.CANDIDATE_ID, how="left")
+    out[col.CF_STATUS] = out[col.CF_STATUS].fillna("skipped")
+    out[[col.CF_IN, col.CF_OUT]] = out[[col.CF_IN, col.CF_OUT]].fillna("")
+    out["_last"] = ~pool.selectable
+    out = out.sort_values(
+        [col.GROUP, "_last", col.RANK_IN_GROUP, col.CANDIDATE_ID],
+        ignore_index=True,
+        na_position="last",
+    )
+    return out.drop(columns="_last")[list(RANKING_COLUMNS)]
+
+
+def _names(ranking: pd.DataFrame, ids: str) -> str:
+    found = [i for i in ids.split("; ") if i]
+    names = ranking.set_index(col.CANDIDATE_ID)[col.NAME]
+    return ", ".join(f"{names.get(i, i)} ({i})" for i in found)
+
+
+def explain_text(ranking: pd.DataFrame, candidate_id: str) -> str:
+    """Return why a candidate was or was not selected, in plain words.
+
+    Uses the candidate's ranking row: status and reason, merit and rank, margin, binding
+    rules, counterfactual and reserve role.
+
+    Raises
+    ------
+    KeyError
+        When ``candidate_id`` is not a candidate.
+
+    Examples
+    --------
+    >>> ranking = pd.DataFrame([{"group": "Asia", "candidate_id": "c7", "name": "Gan",
+    ...                          "status": "ineligible", "reason": "ineligible.flag"}])
+    >>> explain_text(ranking, "c7")
+    'Gan (c7), group Asia: not eligible — marked not eligible.'
+    """
+    rows = ranking[ranking[col.CANDIDATE_ID] == str(candidate_id)]
+    if rows.empty:
+        raise KeyError(f"'{candidate_id}' is not a candidate")
+    row = rows.iloc[0]
+    who = f"{row[col.NAME]} ({row[col.CANDIDATE_ID]})"
+    status = str(row[col.STATUS])
+    verdict = {
+        "selected": "selected",
+        "reserve": "not selected (reserve)",
+        "not_selected": "not selected",
+        "ineligible": "not eligible",
+    }[status]
+    lines = [f"{who}, group {row[col.GROUP]}: {verdict} — {REASONS[str(row[col.REASON])]}."]
+    if status == "ineligible":
+        return lines[0]
+    in_group = ranking[(ranking[col.GROUP] == row[col.GROUP]) & ranking[col.RANK_IN_GROUP].notna()]
+    se = "" if pd.isna(row[col.MERIT_SE]) else f" (standard error {row[col.MERIT_SE]:.3f})"
+    lines.append(
+        f"Merit {row[col.MERIT]:.3f}{se}, rank {row[col.RANK_IN_GROUP]} of "
+        f"{len(in_group)} eligible in the group (lottery position {row[col.LOTTERY]})."
+    )
+    if not pd.isna(row[col.MARGIN]):
+        against = (
+            "the strongest candidate not selected"
+            if status == "selected"
+            else "the weakest representative"
+        )
+        lines.append(f"Margin {row[col.MARGIN]:+.3f} against {against}.")
+    if row[col.BINDING]:
+        rules = ", ".join(f"'{r}'" for r in str(row[col.BINDING]).split("; "))
+        change = "not be selected" if status == "selected" else "be selected"
+        lines.append(f"Binding rules: {rules}; without any one of them they would {change}.")
+    forced = "left out" if status == "selected" else "forced in"
+    if row[col.CF_STATUS] == "computed":
+        text = f"If {forced}, total merit would drop by {row[col.CF_COST]:.3f}"
+        if row[col.CF_IN]:
+            text += f"; joining: {_names(ranking, str(row[col.CF_IN]))}"
+        if row[col.CF_OUT]:
+            text += f"; leaving: {_names(ranking, str(row[col.CF_OUT]))}"
+        lines.append(text + ".")
+    elif row[col.CF_STATUS] == "impossible":
+        lines.append(f"They cannot be {forced} without breaking a rule in their group.")
+    if status == "selected":
+        sub = str(row[col.RESERVE_ID])
+        lines.append(
+            f"Reserve: {_names(ranking, sub)} steps in if they cannot travel."
+            if sub
+            else "Reserve: nobody can step in without breaking a rule."
+        )
+    elif row[col.REPLACES]:
+        lines.append(
+            f"Named substitute for {_names(ranking, str(row[col.REPLACES]))}; "
+            f"reserve rank {row[col.RESERVE_RANK]} in the group."
+        )
+    elif not pd.isna(row[col.RESERVE_RANK]):
+        lines.append(f"Reserve rank {row[col.RESERVE_RANK]} in the group.")
+    return "\n".join(lines)

@@ -1,0 +1,489 @@
+"""The selection facade: candidates and merit in, a verified, explained delegation out.
+
+:func:`select` prepares the candidates (:mod:`selection.model.program`), builds the rules
+(:mod:`selection.model.constraints`), tells what counts alone reveal
+(:func:`~selection.model.verify.presolve`), solves (:mod:`selection.model.solve`), re-checks the
+result without the solver (:func:`~selection.model.verify.verify`), and explains it: reasons,
+margins, binding rules and counterfactuals (:mod:`selection.analysis.explain`), reserves
+(:mod:`selection.analysis.reserves`) and the price of fairness (:mod:`selection.analysis.fairness`).
+An infeasible event is a normal result with an :class:`~selection.analysis.fairness.Infeasibility`
+explanation. The result is frozen, deterministic (only ``timings`` vary) and JSON-able through
+:meth:`SelectionResult.to_dict`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from scoring.config import SelectionConfig
+>>> ids = ["c1", "c2", "c3", "c4"]
+>>> cands = pd.DataFrame({"candidate_id": ids, "name": ["Ana", "Bo", "Cy", "Di"],
+...                       "group": ["Africa"] * 4, "project": ["P1", "P1", "P2", "P3"]})
+>>> merit = pd.DataFrame({"candidate_id": ids, "merit": [9.0, 8.0, 7.0, 6.0]})
+>>> config = SelectionConfig(per_group=2, constraints=[{"kind": "max_per", "attribute": "project",
+...                                                     "name": "one per project"}])
+>>> result = select(cands, merit, config)
+>>> result.status.value, result.objective, result.delegation["candidate_id"].tolist()
+('optimal', 16.0, ['c1', 'c3'])
+>>> print(result.explain("c2"))  # doctest: +NORMALIZE_WHITESPACE
+Bo (c2), group Africa: not selected (reserve) — would be selected on merit alone, but a rule
+leaves no room.
+Merit 8.000, rank 2 of 4 eligible in the group (lottery position 4).
+Margin +1.000 against the weakest representative.
+Binding rules: 'one per project'; without any one of them they would be selected.
+If forced in, total merit would drop by 1.000; joining: Bo (c2); leaving: Ana (c1).
+Named substitute for Ana (c1); reserve rank 1 in the group.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.config import SelectionConfig
+from scoring.errors import (
+    InvalidEventError,
+    Issue,
+    SolverError,
+    SolverUnavailableError,
+    issues_frame,
+)
+from scoring.frames import frame_records
+from selection import columns as col
+from selection.analysis.explain import counterfactuals as find_counterfactuals
+from selection.analysis.explain import explain_text, margins, ranking_frame, reasons
+from selection.analysis.fairness import (
+    PRICE_COLUMNS,
+    Infeasibility,
+    binding_rules,
+    diagnose,
+    merit_only,
+    merit_rank,
+)
+from selection.analysis.fairness import price_of_fairness as find_price
+from selection.analysis.reserves import RESERVE_COLUMNS
+from selection.analysis.reserves import reserves as find_reserves
+from selection.model.constraints import Constraint, Seats, rules_from_specs
+from selection.model.pool import Pool, prepare_pool
+from selection.model.program import Model, build_model
+from selection.model.selection import Selection
+from selection.model.solve import SOLVERS, SolveResult, SolveStatus, solve
+from selection.model.verify import VerificationError, check, presolve, verify, violations_frame
+
+__all__ = ["CONSTRAINT_COLUMNS", "SelectionResult", "rules_from_config", "select"]
+
+CONSTRAINT_COLUMNS: tuple[str, ...] = (
+    col.RULE,
+    col.DESCRIPTION,
+    col.RULE_KIND,
+    col.SOFT,
+    col.PRIORITY,
+    col.PENALTY,
+    col.SATISFIED,
+    col.BENT_BY,
+    col.PRICE_OF_FAIRNESS,
+)
+"""Columns of the rule status table; the seats rule comes first."""
+
+
+@dataclass(frozen=True, eq=False)
+class SelectionResult:
+    """The outcome of :func:`select`.
+
+    Attributes
+    ----------
+    status
+        ``optimal``, ``infeasible`` or ``time_limit`` (a delegation not proven optimal).
+    objective
+        Total merit of the delegation (grid merits, in merit units); ``None`` if infeasible.
+    delegation
+        ``group, candidate_id, name, merit, merit_se, rank_in_group, reserve_id`` and the
+        attributes the rules use; sorted by group, merit (descending), candidate_id.
+    ranking
+        Every candidate (:data:`selection.analysis.explain.RANKING_COLUMNS`).
+    n_optimal, ties_capped
+        Optimal delegations found; ``ties_capped``: more may exist (``max_ties`` reached).
+    constraints
+        Rule status table (:data:`CONSTRAINT_COLUMNS`).
+    bends
+        Where soft rules are bent and by how much
+        (:data:`selection.model.verify.RELAXATION_COLUMNS`).
+    price_of_fairness
+        :data:`selection.analysis.fairness.PRICE_COLUMNS`.
+    reserves
+        Ranked reserve list per group (:data:`selection.analysis.reserves.RESERVE_COLUMNS`).
+    infeasibility
+        ``None``, or the minimal conflicting rules and the smallest relaxation.
+    presolve
+        Issues found from counts before solving.
+    timings
+        Seconds per step; the only non-deterministic field.
+
+    Examples
+    --------
+    >>> from selection.model.pool import example_event
+    >>> result = select(*example_event(), SelectionConfig(per_group=2))
+    >>> result.status.value, result.objective, result.n_optimal, sorted(result.to_dict())[:3]
+    ('optimal', 33.0, 1, ['bends', 'constraints', 'delegation'])
+    """
+
+    status: SolveStatus
+    objective: float | None
+    delegation: pd.DataFrame
+    ranking: pd.DataFrame
+    n_optimal: int
+    ties_capped: bool
+    constraints: pd.DataFrame
+    bends: pd.DataFrame
+    price_of_fairness: pd.DataFrame
+    reserves: pd.DataFrame
+    infeasibility: Infeasibility | None
+    presolve: tuple[Issue, ...]
+    seed: int
+    solver: str
+    grid_step: float
+    message: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def presolve_issues(self) -> pd.DataFrame:
+        """The presolve issues as a frame (see :func:`scoring.errors.issues_frame`)."""
+        return issues_frame(self.presolve)
+
+    def explain(self, candidate_id: str) -> str:
+        """Return why ``candidate_id`` was or was not selected, in plain words.
+
+        Raises
+        ------
+        KeyError
+            When ``candidate_id`` is not a candidate.
+        """
+        return explain_text(self.ranking, candidate_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict (frames as lists of records, missing values as ``None``)."""
+        return {
+            "status": self.status.value,
+            "objective": self.objective,
+            "message": self.message,
+            "seed": self.seed,
+            "solver": self.solver,
+            "grid_step": self.grid_step,
+            "n_optimal": self.n_optimal,
+            "ties_capped": self.ties_capped,
+            "delegation": frame_records(self.delegation),
+            "ranking": frame_records(self.ranking),
+            "constraints": frame_records(self.constraints),
+            "bends": frame_records(self.bends),
+            "price_of_fairness": frame_records(self.price_of_fairness),
+            "reserves": frame_records(self.reserves),
+            "infeasibility": None if self.infeasibility is None else self.infeasibility.to_dict(),
+            "presolve": frame_records(self.presolve_issues),
+            "timings": dict(self.timings),
+        }
+
+
+def rules_from_config(
+    config: SelectionConfig, pool: Pool, *, constraints: Sequence[Constraint] | None = None
+) -> tuple[Constraint, ...]:
+    """Return the seats rule followed by the configured rules, checked against ``pool``.
+
+    Parameters
+    ----------
+    config
+        ``per_group``, ``seats`` and ``constraints``.
+    pool
+        The prepared candidates (attributes, ids and groups are checked against it).
+    constraints
+        Rule objects to use instead of ``config.constraints``.
+
+    Raises
+    ------
+    InvalidEventError
+        With one issue (code ``selection.invalid_rule``) per problem of every rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
+    >>> config = SelectionConfig(per_group=1, constraints=[{"kind": "distinct", "min": 2}])
+    >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), config)
+    >>> rules_from_config(config, pool)
+    Traceback (most recent call last):
+    ...
+    scoring.errors.InvalidEventError: 1 error in the event:
+      column 'selection.constraints[0]': rule 1 (distinct): 'distinct' needs an 'attribute'
+    """
+    rules: list[Constraint] = [Seats.from_config(config)]
+    issues: list[Issue] = []
+    if constraints is None:
+        configured, issues = rules_from_specs(config.constraints)
+        rules.extend(configured)
+    else:
+        rules.extend(constraints)
+    labels: set[str] = set()
+    for k, rule in enumerate(rules):
+        where = f"selection.constraints[{k - 1}]" if k else "selection.per_group"
+        problems = rule.problems(pool)
+        if rule.label in labels:
+            problems.append(f"two rules are called '{rule.label}'; give them distinct names")
+        issues += [
+            Issue("error", "selection.invalid_rule", f"rule {k} ({rule.kind}): {p}", column=where)
+            for p in problems
+        ]
+        labels.add(rule.label)
+    if issues:
+        raise InvalidEventError(issues)
+    return tuple(rules)
+
+
+def _constraint_table(
+    rules: Sequence[Constraint], selection: Selection | None, price: pd.DataFrame
+) -> pd.DataFrame:
+    found = check(selection, rules) if selection is not None else ()
+    total = price[price[col.GROUP] == "*"]
+    cost: dict[str, float] = dict(zip(total[col.RULE], total[col.COST], strict=True))
+    records = []
+    for rule in rules:
+        bent = [v.bent_by for v in found if v.rule == rule.label]
+        records.append(
+            (
+                rule.label,
+                rule.describe(),
+                rule.kind,
+                rule.soft,
+                rule.priority,
+                rule.penalty,
+                None if selection is None else not bent,
+                sum(bent),
+                cost.get(rule.label, np.nan),
+            )
+        )
+    return pd.DataFrame(records, columns=list(CONSTRAINT_COLUMNS)).astype(
+        {col.PENALTY: "float64", col.SATISFIED: "boolean", col.BENT_BY: "int64"}
+    )
+
+
+def _delegation(ranking: pd.DataFrame, pool: Pool, rules: Sequence[Constraint]) -> pd.DataFrame:
+    used = list(dict.fromkeys(str(a) for r in rules if (a := getattr(r, "attribute", None))))
+    chosen = ranking[ranking[col.STATUS] == "selected"]
+    base = [
+        col.GROUP,
+        col.CANDIDATE_ID,
+        col.NAME,
+        col.MERIT,
+        col.MERIT_SE,
+        col.RANK_IN_GROUP,
+        col.RESERVE_ID,
+    ]
+    attributes = pool.frame[[col.CANDIDATE_ID, *used]] if used else None
+    out = (
+        chosen[base]
+        if attributes is None
+        else chosen[base].merge(attributes, on=col.CANDIDATE_ID, how="left")
+    )
+    return out.sort_values(
+        [col.GROUP, col.MERIT, col.CANDIDATE_ID], ascending=[True, False, True], ignore_index=True
+    )
+
+
+def _cross_check(
+    model: Model, result: SolveResult, *, solver: str, time_limit: float, max_ties: int
+) -> None:
+    other = next(s for s in SOLVERS if s != solver)
+    again = solve(model, solver=other, time_limit=time_limit, max_ties=max_ties)
+    if (
+        again.status is not result.status
+        or again.stage_values != result.stage_values
+        or not (np.array_equal(again.chosen, result.chosen))
+    ):
+        raise VerificationError(
+            f"{solver} and {other} disagree: {result.status}/{result.stage_values} against "
+            f"{again.status}/{again.stage_values}."
+        )
+
+
+def select(
+    candidates: pd.DataFrame,
+    merit: pd.DataFrame,
+    config: SelectionConfig,
+    *,
+    solver: str | None = None,
+    seed: int | None = None,
+    time_limit: float | None = None,
+    constraints: Sequence[Constraint] | None = None,
+    reserves: bool = True,
+    n_reserves: int | None = None,
+    price_of_fairness: bool = True,
+    counterfactuals: bool = True,
+    max_counterfactuals: int | None = None,
+    cross_check: bool = False,
+) -> SelectionResult:
+    """Select exactly the seats of each group, best total merit under every rule.
+
+    Parameters
+    ----------
+    candidates
+        ``candidate_id, name, group``, optional ``project`` and ``eligible`` and attribute
+        columns (the layout of :attr:`scoring.event.Event.candidates`). Not modified.
+    merit
+        ``candidate_id, merit`` (``NaN``: no marks, never selected), optional ``group``,
+        ``merit_se`` and more columns. Not modified.
+    config
+        Seats, seed, solver, time limit, ``max_ties`` and the rules.
+    solver, seed, time_limit
+        Override the config.
+    constraints
+        Rule objects to use instead of ``config.constraints``.
+    reserves, n_reserves
+        Find substitutes and reserve lists (at most ``n_reserves`` per group).
+    price_of_fairness
+        Solve again without each rule (gives binding rules); one solve per rule.
+    counterfactuals, max_counterfactuals
+        Force each candidate in or out and re-optimise their group (exhaustively when the
+        group is small, else one small solve each); when capped, nearest to the cut-off
+        first.
+    cross_check
+        Solve with the other solver too; any difference raises.
+
+    Returns
+    -------
+    SelectionResult
+        See :class:`SelectionResult`.
+
+    Raises
+    ------
+    InvalidEventError
+        Inputs or rules that cannot be used (every problem at once).
+    SolverUnavailableError
+        Unknown solver, or CBC missing.
+    SolverError
+        The solver failed, or reached the time limit without any delegation.
+    VerificationError
+        The delegation failed the solver-free re-check (or the cross-check).
+
+    Examples
+    --------
+    >>> from selection.model.constraints import AtLeast
+    >>> from selection.model.pool import example_event
+    >>> women = AtLeast(attribute="gender", value="F", count=1, name="a woman per group")
+    >>> result = select(*example_event(), SelectionConfig(per_group=2), constraints=[women])
+    >>> result.delegation["candidate_id"].tolist(), result.objective
+    (['c1', 'c2', 'c5', 'c6'], 33.0)
+    """
+    solver = solver or config.solver
+    if solver not in SOLVERS:
+        raise SolverUnavailableError(f"Unknown solver '{solver}'; choose one of {list(SOLVERS)}.")
+    seed = config.seed if seed is None else seed
+    limit = config.time_limit if time_limit is None else time_limit
+    options: dict[str, Any] = {"solver": solver, "time_limit": limit, "max_ties": config.max_ties}
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - clock
+        clock = now
+
+    pool = prepare_pool(candidates, merit, config, seed=seed)
+    rules = rules_from_config(config, pool, constraints=constraints)
+    model = build_model(pool, rules)
+    lap("build")
+    issues = presolve(pool, rules)
+    lap("presolve")
+    result = solve(model, **options)
+    timings["load"], timings["solve"] = result.load_seconds, result.seconds
+    lap("solver_total")
+    if result.status is SolveStatus.ERROR:
+        raise SolverError(
+            f"The {solver} solver found no delegation ({result.message}); "
+            "raise the time limit or try the other solver."
+        )
+    selection: Selection | None = None
+    infeasibility = None
+    if result.status is SolveStatus.INFEASIBLE:
+        infeasibility = diagnose(pool, rules, **options)
+        lap("diagnose")
+    else:
+        selection = verify(model, result, rules)
+        lap("verify")
+        if cross_check:
+            _cross_check(model, result, solver=solver, time_limit=limit, max_ties=config.max_ties)
+            lap("cross_check")
+    chosen = selection.mask if selection is not None else None
+    price = pd.DataFrame(columns=list(PRICE_COLUMNS))
+    binding = None
+    if price_of_fairness and chosen is not None:
+        found = find_price(pool, rules, chosen, **options)
+        price, binding = found.frame, binding_rules(found, chosen)
+        lap("price_of_fairness")
+    substitutes: dict[str, str] = {}
+    reserve_list = pd.DataFrame(columns=list(RESERVE_COLUMNS))
+    if reserves and selection is not None:
+        found_reserves = find_reserves(selection, rules, n_reserves=n_reserves)
+        substitutes, reserve_list = found_reserves.substitutes, found_reserves.ranked
+        lap("reserves")
+    cf = None
+    if counterfactuals and selection is not None:
+        cf = find_counterfactuals(model, result, limit=max_counterfactuals, **options)
+        lap("counterfactuals")
+    ranking = ranking_frame(
+        pool,
+        selected=chosen,
+        reason=reasons(pool, rules, chosen, merit_only(pool)),
+        binding=binding,
+        margin=None if chosen is None else margins(pool, chosen),
+        substitutes=substitutes,
+        reserve_list=reserve_list,
+        counterfactual=cf,
+        rank=merit_rank(pool),
+    )
+    delegation = _delegation(ranking, pool, rules)
+    table = _constraint_table(rules, selection, price)
+    bends = violations_frame(check(selection, rules) if selection is not None else ())
+    objective = None if chosen is None else float(pool.grid_merit[chosen].sum()) * pool.grid_step
+    lap("extract")
+    return SelectionResult(
+        status=result.status,
+        objective=objective,
+        delegation=delegation,
+        ranking=ranking,
+        n_optimal=result.n_optimal,
+        ties_capped=result.ties_capped,
+        constraints=table,
+        bends=bends,
+        price_of_fairness=price,
+        reserves=reserve_list,
+        infeasibility=infeasibility,
+        presolve=issues,
+        seed=seed,
+        solver=solver,
+        grid_step=pool.grid_step,
+        message=_message(result, pool, objective, infeasibility),
+        timings=timings,
+    )
+
+
+def _message(
+    result: SolveResult, pool: Pool, objective: float | None, infeasibility: Infeasibility | None
+) -> str:
+    if infeasibility is not None:
+        return infeasibility.describe()
+    ties = (
+        "the optimum is unique"
+        if result.n_optimal == 1 and not result.ties_capped
+        else f"{result.n_optimal}{'+' if result.ties_capped else ''} optimal delegations tie"
+    )
+    head = {
+        SolveStatus.OPTIMAL: "Optimal delegation",
+        SolveStatus.TIME_LIMIT: "Time limit reached; best delegation found (not proven optimal)",
+    }
+    return (
+        f"{head.get(result.status, str(result.status))}: {pool.n_seats} representatives in "
+        f"{pool.n_groups} group(s), total merit {objective:.6g}; {ties}"
+        + (" (the seeded lottery decided)." if result.n_optimal > 1 else ".")
+    )

@@ -1,0 +1,358 @@
+"""The run report: one structured object, rendered as HTML, plain text or JSON.
+
+:func:`build_report` gathers what the secretary hands to the organisers: the delegation,
+per-group charts with the cut-off, the jurors, the reliability of the panel, the rules
+and what they cost, any infeasibility explanation, warnings and the audit block. The
+HTML rendering is one self-contained file (inline CSS and SVG charts, no network), with
+every piece of user text escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.errors import Issue
+from selection import columns as col
+from selection.result import RunResult
+
+__all__ = ["Report", "build_report", "summary_html", "summary_text"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:2rem auto;
+max-width:1100px;color:#1f1f1f;line-height:1.4;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;
+margin-top:2rem}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.status{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:600}
+.optimal{background:#d9f0d3}.infeasible{background:#f4cccc}.time_limit{background:#fde0b6}
+.warning{color:#8a5a00}.error{color:#a00}details{margin:.5rem 0}
+pre{background:#f7f7f7;padding:.5rem;overflow-x:auto;font-size:.8rem}
+figure{margin:.5rem 0 1.5rem}svg{max-width:100%;height:auto}
+.key{font-size:.9rem}.swatch{display:inline-block;width:.9rem;height:.9rem;margin:0 .3rem 0 .8rem;
+vertical-align:-.1rem;border-radius:.15rem}
+"""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report: a title, paragraphs, tables and charts (SVG text)."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    charts: tuple[tuple[str, str], ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+    key: tuple[tuple[str, str], ...] = ()
+    """``(label, colour)`` swatches shown once above the charts (their shared legend)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report's content, independent of how it is rendered."""
+
+    title: str
+    status: str
+    headline: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    def to_html(self) -> str:
+        """Return the report as one self-contained HTML page."""
+        parts = [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(self.title)}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{_e(self.title)}</h1>",
+            f'<p><span class="status {_e(self.status)}">{_e(self.status)}</span> '
+            f"{_e(self.headline)}</p>",
+        ]
+        for section in self.sections:
+            parts.append(f"<h2>{_e(section.title)}</h2>")
+            parts.extend(f"<p>{_e(p)}</p>" for p in section.paragraphs)
+            for caption, frame in section.tables:
+                if caption:
+                    parts.append(f"<h3>{_e(caption)}</h3>")
+                parts.append(_table_html(frame))
+            if section.key and section.charts:
+                swatches = " ".join(
+                    f'<span class="swatch" style="background:{_e(colour)}"></span>{_e(label)}'
+                    for label, colour in section.key
+                )
+                parts.append(f'<p class="key">{swatches}</p>')
+            for caption, svg in section.charts:
+                parts.append(f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>")
+            for summary, text in section.details:
+                parts.append(
+                    f"<details><summary>{_e(summary)}</summary><pre>{_e(text)}</pre></details>"
+                )
+        parts.append("</body></html>")
+        return "\n".join(parts) + "\n"
+
+    def to_text(self) -> str:
+        """Return the report as plain text (tables only, no charts)."""
+        lines = [self.title, "=" * len(self.title), f"{self.status}: {self.headline}"]
+        for section in self.sections:
+            lines += ["", section.title, "-" * len(section.title), *section.paragraphs]
+            for caption, frame in section.tables:
+                if caption:
+                    lines.append(caption)
+                lines.append(frame.to_string(index=False) if len(frame) else "(none)")
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report's content as JSON-able data (charts omitted)."""
+        return {
+            "title": self.title,
+            "status": self.status,
+            "headline": self.headline,
+            "sections": [
+                {
+                    "title": s.title,
+                    "paragraphs": list(s.paragraphs),
+                    "tables": {
+                        c or str(i): json.loads(f.to_json(orient="records"))
+                        for i, (c, f) in enumerate(s.tables)
+                    },
+                }
+                for s in self.sections
+            ],
+        }
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _cell(value: object) -> tuple[str, bool]:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "", False
+    if isinstance(value, bool | np.bool_):
+        return ("yes" if value else "no"), False
+    if isinstance(value, float | np.floating):
+        text = f"{float(value):.3f}"
+        return ("0.000" if text == "-0.000" else text), True
+    if isinstance(value, int | np.integer):
+        return str(int(value)), True
+    return str(value), False
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p><em>none</em></p>"
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False, name=None):
+        cells = []
+        for value in row:
+            text, numeric = _cell(value)
+            cells.append(f'<td class="num">{_e(text)}</td>' if numeric else f"<td>{_e(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _headline(result: RunResult) -> str:
+    selection = result.selection
+    n_groups = len(result.event.groups)
+    if selection.status.value == "infeasible":
+        return "No delegation satisfies every rule; see the explanation below."
+    ties = f"{selection.n_optimal}{'+' if selection.ties_capped else ''}"
+    text = (
+        f"{len(result.delegation)} representatives in {n_groups} groups; total merit "
+        f"{selection.objective:.3f}; optimal delegations found: {ties} (seed {selection.seed})."
+    )
+    if selection.status.value == "time_limit":
+        text += " The solver stopped at its time limit: this delegation is not proven best."
+    return text
+
+
+def _issues_frame(issues: Sequence[Issue]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(i.severity, i.code, i.location(), i.message) for i in issues],
+        columns=["severity", "code", "where", "message"],
+    )
+
+
+def build_report(
+    result: RunResult,
+    *,
+    audit: dict[str, Any] | None = None,
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    charts: Sequence[str] | None = None,
+) -> Report:
+    """Gather the report of ``result``; ``audit`` (without timings) fills the audit block.
+
+    ``extras`` adds sections ``(title, text, table)``, e.g. a what-if comparison.
+    ``charts`` are the SVG texts of :func:`selection.outputs.charts.chart_jobs` of ``result``, in
+    order (drawn here when not given).
+
+    Examples
+    --------
+    >>> from scoring.example import example_event_path
+    >>> from scoring.ingest.load import load_event
+    >>> from selection.pipeline import run_event
+    >>> report = build_report(run_event(load_event(example_event_path())))
+    >>> [s.title for s in report.sections][:3]
+    ['Delegation', 'Groups', 'Rules and the price of fairness']
+    """
+    from selection.outputs.charts import chart_jobs, render
+
+    jobs = chart_jobs(result)
+    svgs = list(charts) if charts is not None else [render(job) for job in jobs]
+    drawn = {
+        kind: tuple((j.caption, svg) for j, svg in zip(jobs, svgs, strict=True) if j.kind == kind)
+        for kind in ("group_merit", "rank_interval", "severity")
+    }
+    event = result.event
+    selection = result.selection
+    sections: list[Section] = []
+    if selection.infeasibility is not None:
+        sections.append(
+            Section(
+                "Why no delegation is possible",
+                paragraphs=tuple(selection.infeasibility.describe().splitlines()),
+                tables=(("Smallest relaxation", selection.infeasibility.relaxation),),
+            )
+        )
+    sections.append(Section("Delegation", tables=(("", result.delegation),)))
+    ranking = result.ranking
+    charts_shown = drawn["group_merit"] + drawn["rank_interval"]
+    columns = [c for c in ranking.columns if c != col.GROUP][:11]
+    tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
+    from selection.outputs.plots import STATUS_COLOURS
+
+    key = tuple((status.replace("_", " "), colour) for status, colour in STATUS_COLOURS.items())
+    sections.append(Section("Groups", tables=tables, charts=charts_shown, key=key))
+    if result.lottery is not None:
+        sections.append(
+            Section(
+                "Grey-zone lottery",
+                paragraphs=tuple(result.lottery.description.splitlines()),
+                tables=(("Zones, keys and the draw", result.lottery.zones),),
+            )
+        )
+    for title, text, frame in extras:
+        sections.append(Section(title, paragraphs=tuple(text.splitlines()), tables=(("", frame),)))
+    if result.stability is not None:
+        stable = result.stability
+        sections.append(
+            Section(
+                "Stability",
+                paragraphs=(
+                    f"Each panel's jurors resampled with replacement {stable.n_resamples} "
+                    f"times and each juror left out once ({stable.n_leave_one_out} runs); "
+                    f"seed {stable.seed}. 'core': selected in at least "
+                    f"{stable.core_threshold:.0%} of resamples; 'swing': in between; 'out': "
+                    f"selected in at most {1 - stable.core_threshold:.0%}.",
+                ),
+                tables=(
+                    (
+                        "Selection frequency",
+                        stable.frequencies[
+                            stable.frequencies[col.SELECTION_FREQUENCY].fillna(0) > 0
+                        ],
+                    ),
+                    ("Leave one juror out", stable.leave_one_out),
+                ),
+            )
+        )
+    sections.append(
+        Section(
+            "Rules and the price of fairness",
+            paragraphs=(
+                "Price of fairness: how much total merit each rule costs, compared "
+                "with the best delegation without that rule.",
+            ),
+            tables=(
+                ("Rules", selection.constraints),
+                ("Price of fairness per group", selection.price_of_fairness),
+            ),
+        )
+    )
+    jurors = result.jurors
+    juror_charts = drawn["severity"]
+    sections.append(
+        Section(
+            "Jurors and reliability",
+            paragraphs=(
+                f"Scoring method: {result.scoring.method}; ridge penalty on juror "
+                f"offsets: {result.scoring.ridge:g}.",
+            ),
+            tables=(
+                ("Reliability per criterion", result.reliability),
+                ("Juror diagnostics", jurors),
+                ("Affinity audit", result.affinity),
+                ("Marks excluded for conflicts of interest", result.exclusions),
+            ),
+            charts=juror_charts,
+        )
+    )
+    sections.append(Section("Warnings", tables=(("", _issues_frame(result.issues)),)))
+    if audit is not None:
+        shown = {k: v for k, v in audit.items() if k != "timings"}
+        sections.append(
+            Section(
+                "Audit",
+                paragraphs=(
+                    f"Scores SHA-256: {audit.get('scores_sha256', '')}",
+                    f"Seed: {audit.get('seed', '')}; solver: {audit.get('solver', '')}.",
+                ),
+                details=(
+                    (
+                        "Inputs, configuration and versions",
+                        json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False),
+                    ),
+                ),
+            )
+        )
+    return Report(
+        title=f"{event.config.event.name}: selection report",
+        status=selection.status.value,
+        headline=_headline(result),
+        sections=tuple(sections),
+    )
+
+
+def summary_text(result: RunResult) -> str:
+    """Return the short summary the command line prints: the delegation per group.
+
+    Examples
+    --------
+    >>> from scoring.example import example_event_path
+    >>> from scoring.ingest.load import load_event
+    >>> from selection.pipeline import run_event
+    >>> print(summary_text(run_event(load_event(example_event_path()))).splitlines()[0])
+    ... # doctest: +ELLIPSIS
+    IKSW 2019 pitch session: optimal. 12 representatives in 4 groups; ...
+    """
+    lines = [f"{result.event.config.event.name}: {result.status}. {_headline(result)}"]
+    if result.selection.infeasibility is not None:
+        lines += ["", result.selection.infeasibility.describe()]
+        return "\n".join(lines)
+    delegation = result.delegation
+    for group, rows in delegation.groupby(col.GROUP, sort=True):
+        lines += ["", f"{group}:"]
+        for row in rows.itertuples(index=False):
+            reserve = (
+                f"  reserve: {row.reserve_name} ({row.reserve_id})"
+                if isinstance(row.reserve_id, str)
+                else ""
+            )
+            lines.append(f"  {row.name} ({row.candidate_id})  merit {row.merit:.3f}{reserve}")
+    return "\n".join(lines)
+
+
+def summary_html(result: RunResult) -> str:
+    """Return a short HTML summary (status, headline, delegation) for Jupyter."""
+    return (
+        f"<div><strong>{_e(result.event.config.event.name)}</strong>: "
+        f'<span class="status {_e(result.status)}">{_e(result.status)}</span> '
+        f"{_e(_headline(result))}{_table_html(result.delegation)}</div>"
+    )
