@@ -16,7 +16,7 @@ from selection.model.pool import prepare_pool
 from selection.model.selection import Selection
 from selection.model.solve import SolveStatus
 from selection.model.verify import check, soft_bends
-from tests.test_selection_properties import Event, events
+from tests.selection.test_properties import Event, events
 
 # Group G, two seats, one woman at least, one per project.
 # c0 F 9 P1 | c1 M 8 P1 | c2 M 7 P2 | c3 F 6 P3 | c4 M 5 P4

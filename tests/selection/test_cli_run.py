@@ -13,8 +13,8 @@ import pytest
 
 from scoring.example import example_event_path
 from selection.cli import main
+from tests.paths import GOLDEN
 
-GOLDEN = Path(__file__).parent / "golden" / "example"
 GOLDEN_FILES = (
     "selection.csv",
     "ranking.csv",

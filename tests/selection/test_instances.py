@@ -20,8 +20,9 @@ import pytest
 from scoring.config import SelectionConfig
 from selection import columns as col
 from selection.facade import SelectionResult, select
+from tests.paths import INSTANCES
 
-INSTANCES = sorted((Path(__file__).parent / "instances").glob("*.toml"))
+INSTANCE_FILES = sorted(INSTANCES.glob("*.toml"))
 
 
 def _load(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, SelectionConfig, dict[str, Any]]:
@@ -42,7 +43,7 @@ def _by_id(result: SelectionResult, column: str) -> dict[str, Any]:
     return dict(zip(result.ranking[col.CANDIDATE_ID], result.ranking[column], strict=True))
 
 
-@pytest.mark.parametrize("path", INSTANCES, ids=[p.stem for p in INSTANCES])
+@pytest.mark.parametrize("path", INSTANCE_FILES, ids=[p.stem for p in INSTANCE_FILES])
 def test_reference_instance(path: Path) -> None:
     candidates, merit, config, expected = _load(path)
     result = select(candidates, merit, config)

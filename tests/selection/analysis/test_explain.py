@@ -20,7 +20,7 @@ from selection.model.constraints import AtLeast, MaxPer, Seats
 from selection.model.pool import prepare_pool
 from selection.model.program import build_model
 from selection.model.solve import SolveStatus, solve
-from tests.test_selection_properties import Event, events
+from tests.selection.test_properties import Event, events
 
 # Group Africa, two seats. Merits: c1 9 (P1, M), c2 8 (P1, M), c3 7 (P2, F), c4 6 (P3, M),
 # c5 ineligible, c6 without marks. Rule "one per project": c1 and c2 share P1, so the best

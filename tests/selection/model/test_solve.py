@@ -29,6 +29,7 @@ from selection.model.solve import (
     solve,
     to_pulp,
 )
+from tests.paths import ROOT
 
 SOLVERS = ["highs", "cbc"]
 
@@ -83,14 +84,14 @@ def test_pulp_status_mapping(status: int, sol_status: int, expected: SolveStatus
 
 def test_highs_banner_is_silenced() -> None:
     code = (
-        "from tests.test_solve import _model; from selection.model.solve import solve; "
+        "from tests.selection.model.test_solve import _model; from selection.model.solve import solve; "
         "solve(_model([3.0, 2.0, 1.0]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parents[1],
+        cwd=ROOT,
         check=True,
     )
     assert done.stdout == ""

@@ -23,8 +23,9 @@ from selection.whatif import (
     selected_column,
     sensitivity,
 )
+from tests.paths import EXAMPLE_EVENT
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "event"
+EXAMPLE = EXAMPLE_EVENT
 
 
 @pytest.fixture(scope="module")

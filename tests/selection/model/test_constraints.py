@@ -34,7 +34,7 @@ from selection.model.program import build_model
 from selection.model.selection import Selection
 from selection.model.solve import SolveStatus, solve
 from selection.model.verify import check
-from tests.test_selection_properties import Event, events, rule_spec
+from tests.selection.test_properties import Event, events, rule_spec
 
 ROW_NAME = re.compile(r"^r\d{3}_[a-z_]+?(_g\d{4}|_all)(_v\d{4})?(_c\d{6})?(_link)?$")
 COL_NAME = re.compile(r"^(x_\d{6}|y_r\d{3}_(g\d{4}|all)_v\d{4}|s_r\d{3}_[a-z0-9_]+_(lo|hi))$")
