@@ -1,16 +1,20 @@
-"""The XLSX writer (selection/xlsx.py) through `xlsx_bytes`, read back with openpyxl.
+"""The XLSX output (`xlsx_bytes`, written with XlsxWriter), read back with openpyxl and as Excel.
 
-openpyxl does not decode Excel's ``_xHHHH_`` escapes in cell text: a control character
-written as ``_x0001_`` reads back as the six characters ``_x0001_``, and a literal
-``_x0041_`` (written ``_x005F_x0041_``) reads back as ``_x005F_x0041_``. So openpyxl returns
-``ooxml_escape(text)``; Excel and LibreOffice decode it to ``text``, which
-``_excel_unescape`` below imitates. Text without those characters reads back exactly.
+Text is stored in the shared-strings table with Excel's escapes: a character XML 1.0
+cannot hold, and CR, as ``_xHHHH_``; the underscore of a literal ``_xHHHH_`` as
+``_x005F_``. Excel and LibreOffice decode each ``<t>`` element left to right
+(``_excel_unescape``), so they show the text as it was given. openpyxl decodes no
+``_xHHHH_`` but deletes every ``x005F_`` from shared strings, so it reads
+``_openpyxl_reads(text)``: a literal ``_x0041_`` comes back exactly, a control character
+as its code (CR as ``_x000D_``), and a literal ``x005F_`` not at all (openpyxl's doing: it
+reads a workbook saved by Excel the same way).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
 import re
 import subprocess
 import sys
@@ -22,19 +26,12 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from selection.outputs.files import xlsx_bytes
-from selection.outputs.xlsx import (
-    MAX_TITLE_LENGTH,
-    Sheet,
-    column_letter,
-    ooxml_escape,
-    sheet_titles,
-    workbook_bytes,
-)
+from selection.outputs.files import _sheet_titles, xlsx_bytes
 
 CONTROL = [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))]
 """Characters XML 1.0 forbids (and Excel writes as ``_xHHHH_``), besides U+FFFE/U+FFFF."""
@@ -48,11 +45,67 @@ SCRIPTS = [
     "राम शर्मा",  # Devanagari
     "שרה כהן",  # Hebrew
 ]
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+ESCAPED = "[\x00-\x08\x0b-\x1f\ufffe\uffff]"
+"""What Excel (and XlsxWriter) write as ``_xHHHH_``: CR too, but not tab or LF."""
+SURROGATE = "[\ud800-\udfff]"
 
 
 def _excel_unescape(text: str) -> str:
     """Decode ``_xHHHH_`` left to right, as Excel and LibreOffice read cell text."""
     return re.sub("_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _code(match: re.Match[str]) -> str:
+    return f"_x{ord(match.group()):04X}_"
+
+
+def _openpyxl_reads(text: str) -> str | None:
+    """What openpyxl reads for ``text`` (see the module docstring): the control characters as
+    their codes, lone surrogates as U+FFFD (UTF-8 cannot hold them), ``x005F_`` deleted."""
+    if not text:
+        return None  # empty text is an empty cell
+    shown = re.sub(ESCAPED, _code, re.sub(SURROGATE, "\ufffd", text))
+    return shown.replace("x005F_", "")
+
+
+def _xlsxwriter_escape(text: str) -> str:
+    """What XlsxWriter on its own stores for ``text`` (checked in a test below): the
+    underscore of each literal ``_xHHHH_`` found left to right, then control characters."""
+    return re.sub(ESCAPED, _code, re.sub("(_x[0-9A-Fa-f]{4}_)", r"_x005F\1", text))
+
+
+def _needs_runs(text: str) -> bool:
+    """Whether XlsxWriter on its own would store ``text`` wrongly: as raw XML, or escaped so
+    that Excel reads something else (``_x0041_x0042_`` shows as ``_x0041B``)."""
+    raw = text.startswith("<r>") and text.endswith("</r>")
+    return raw or _excel_unescape(_xlsxwriter_escape(text)) != text
+
+
+def _excel_shows(text: str) -> str:
+    """What Excel shows for ``text``: the text itself, but lone surrogates as U+FFFD and, in
+    text that must be written as rich-text runs, control characters as their codes."""
+    text = re.sub(SURROGATE, "\ufffd", text)
+    return re.sub(ESCAPED, _code, text) if _needs_runs(text) else text
+
+
+def _excel_texts(data: bytes, number: int) -> dict[str, str]:
+    """The text cells of sheet ``number`` (1-based) as Excel shows them: each ``<t>`` of the
+    shared string decoded on its own, the runs of rich text joined."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        strings = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+        sheet = ElementTree.fromstring(archive.read(f"xl/worksheets/sheet{number}.xml"))
+    table = ["".join(_excel_unescape(t.text or "") for t in si.iter(f"{MAIN}t")) for si in strings]
+    return {
+        str(cell.get("r")): table[int(cell.findtext(f"{MAIN}v") or "")]
+        for cell in sheet.iter(f"{MAIN}c")
+        if cell.get("t") == "s"
+    }
+
+
+def _stored_number(value: float) -> float:
+    """A number as the file holds it: 16 significant digits (XlsxWriter's ``%.16G``)."""
+    return float(f"{value:.16G}")
 
 
 def _book(data: bytes) -> Any:
@@ -76,14 +129,17 @@ _WIDE = st.one_of(
     st.sampled_from(["_", "x", "0", "A", "f", " "]),  # builds literal _xHHHH_ now and then
 )
 _TEXTS = st.builds(
-    lambda prefix, body: prefix + body,
-    st.sampled_from(["", "=", "+", "-", "@", "=1+1", "-2", "_x0041_", " ", "\t", "\r", "\n"]),
+    lambda prefix, body, suffix: prefix + body + suffix,
+    st.sampled_from(
+        ["", "=", "+", "-", "@", "=1+1", "-2", "_x0041_", " ", "\t", "\r", "\n", "<r>", "_x0041"]
+    ),
     st.text(alphabet=_WIDE, max_size=12),
+    st.sampled_from(["", "", "", "</r>", "_x0042_", "\x01", "x005F_"]),
 )
 _FLOATS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.floats(-1e-3, 1e-3),
-    st.sampled_from([1e300, -1e-300, 5e-324, 1 / 3, -0.0, 2.0**53]),
+    st.sampled_from([1e300, -1e-300, 5e-324, 1 / 3, -0.0, 2.0**53, 0.1 + 0.2]),
 )
 _INT64 = st.integers(-(2**63), 2**63 - 1)
 _KINDS = {
@@ -117,10 +173,15 @@ def _expected(value: object, *, float_column: bool) -> object:
     if isinstance(value, float):
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"  # infinities are written as text
-        return float(np.round(value, 6)) if float_column else value
+        if float_column and abs(value) < 2**52:  # larger floats are whole: left alone
+            value = float(np.round(value, 6))
+        return _stored_number(value)
     if isinstance(value, str):
-        return ooxml_escape(value) or None  # empty text is an empty cell
-    return value
+        return _openpyxl_reads(value)
+    if isinstance(value, bool):
+        return value
+    assert isinstance(value, int)
+    return _stored_number(value)
 
 
 @given(frames=st.lists(_frames(), min_size=1, max_size=2), names=st.lists(_TEXTS, max_size=2))
@@ -136,20 +197,26 @@ def test_values_round_trip_as_text_numbers_and_booleans(
         for name in archive.namelist():
             ElementTree.fromstring(archive.read(name))  # every part is well-formed XML
     book = _book(data)
-    titles = sheet_titles(["About", *(name[:31] for name in sheets)])
+    titles = _sheet_titles(["About", *(name[:31] for name in sheets)])
     assert book.sheetnames == titles
-    for title, (name, frame) in zip(titles[1:], sheets.items(), strict=True):
+    for number, (title, (name, frame)) in enumerate(
+        zip(titles[1:], sheets.items(), strict=True), start=2
+    ):
         sheet = book[title]
+        shown = _excel_texts(data, number)  # what Excel shows, by cell reference
         rows = _values(sheet, len(frame) + 1, frame.shape[1])
-        assert rows[0] == [ooxml_escape(str(c)) for c in frame.columns]
+        assert rows[0] == [_openpyxl_reads(str(c)) for c in frame.columns]
         for position, column in enumerate(frame.columns):
+            letters = get_column_letter(position + 1)
+            if str(column):
+                assert shown[f"{letters}1"] == _excel_shows(str(column))
             float_column = frame[column].dtype == np.float64
             expected = [_expected(v, float_column=float_column) for v in frame[column]]
             got = [row[position] for row in rows[1:]]
             assert got == expected, (name, column)
-            for value in frame[column]:
-                if isinstance(value, str):  # what Excel shows: the text itself
-                    assert _excel_unescape(ooxml_escape(value)) == value
+            for row_number, value in enumerate(frame[column], start=2):
+                if isinstance(value, str) and value:
+                    assert shown[f"{letters}{row_number}"] == _excel_shows(value), value
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (title, cell.coordinate, cell.value)
@@ -161,45 +228,88 @@ def test_values_round_trip_as_text_numbers_and_booleans(
                     assert cell.data_type == "n"
 
 
+_PIECES = ["_x0041_", "_x0041", "_x", "_", "x", "0", "41", "_x005F_", "x005F_", "<r>", "</r>"]
+_PIECES += ["\x01", "\r", "\t", "\n", "\ufffe", "\ud800", "<", ">", "&", "a", " ", "😀"]
+_SHAPES = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
+
+
+@given(texts=st.lists(_SHAPES, min_size=1, max_size=20))
+def test_text_of_any_shape_reads_back(texts: list[str]) -> None:
+    """Escapes, near-escapes and XML-like text, packed close: Excel shows the text."""
+    data = xlsx_bytes({"t": pd.DataFrame({"text": pd.Series(texts, dtype=object)})})
+    rows = _book(data)["t"].iter_rows(min_row=2, max_row=len(texts) + 1, values_only=True)
+    assert [row[0] for row in rows] == [_openpyxl_reads(text) for text in texts]
+    shown = _excel_texts(data, 2)
+    for row, text in enumerate(texts, start=2):
+        if text:
+            assert shown[f"A{row}"] == _excel_shows(text), text
+        if text and not re.search(f"{ESCAPED}|{SURROGATE}", text):
+            assert shown[f"A{row}"] == text
+
+
 # ---- hand-checked cases ----------------------------------------------------------------
 
 
 def test_escapes_read_back_as_openpyxl_and_excel_see_them() -> None:
-    texts = [
-        "a\x01b",  # openpyxl: "a_x0001_b"; Excel: "a\x01b"
-        "\x00\x1f",  # "_x0000__x001F_"
-        "_x0041_",  # a literal escape keeps its underscore: "_x005F_x0041_"
-        "x\ud800y",  # a lone surrogate: "x_xD800_y"
-        "\ufffe\uffff",  # "_xFFFE__xFFFF_"
-        "a\r\nb\tc\nd",  # CR, LF and tab are written as they are
-        "  padded  ",
-        '<b>&"</b>',
-        "_x12_",  # not four hex digits: untouched
+    # (text, what openpyxl reads, what Excel shows)
+    cases = [
+        ("a\x01b", "a_x0001_b", "a\x01b"),  # stored a_x0001_b
+        ("\x00\x1f", "_x0000__x001F_", "\x00\x1f"),
+        ("_x0041_", "_x0041_", "_x0041_"),  # stored _x005F_x0041_; openpyxl drops x005F_
+        ("x\ud800y", "x\ufffdy", "x\ufffdy"),  # a lone surrogate has no UTF-8
+        ("\ufffe\uffff", "_xFFFE__xFFFF_", "\ufffe\uffff"),
+        ("a\r\nb\tc\nd", "a_x000D_\nb\tc\nd", "a\r\nb\tc\nd"),  # CR stored as Excel does
+        ("  padded  ", "  padded  ", "  padded  "),
+        ('<b>&"</b>', '<b>&"</b>', '<b>&"</b>'),
+        ("_x12_", "_x12_", "_x12_"),  # not four hex digits: untouched
+        ("x005F_", "", "x005F_"),  # openpyxl deletes it, as in any Excel file
+        # XlsxWriter alone would store this _x005F_x0041_x0042_, which Excel shows as
+        # _x0041B; written as runs _|x|0041|_x0042|_, no run holds an escape.
+        ("_x0041_x0042_", "_x0041_x0042_", "_x0041_x0042_"),
+        # XlsxWriter alone would store these as XML (the last one breaking the file).
+        ("<r>x</r>", "<r>x</r>", "<r>x</r>"),
+        ("<r><t>a</t></r>", "<r><t>a</t></r>", "<r><t>a</t></r>"),
+        ("<r><</r>", "<r><</r>", "<r><</r>"),
+        # Runs again (XlsxWriter alone: _x0041_x0001_, shown as Ax0001_); a control
+        # character in a run is escaped twice, so Excel shows its code.
+        ("_x0041\x01", "_x0041_x0001_", "_x0041_x0001_"),
     ]
-    sheet = _book(xlsx_bytes({"t": pd.DataFrame({"text": texts})}))["t"]
+    data = xlsx_bytes({"t": pd.DataFrame({"text": [text for text, _, _ in cases]})})
+    sheet = _book(data)["t"]
     got = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert got == [
-        "a_x0001_b",
-        "_x0000__x001F_",
-        "_x005F_x0041_",
-        "x_xD800_y",
-        "_xFFFE__xFFFF_",
-        "a\r\nb\tc\nd",
-        "  padded  ",
-        '<b>&"</b>',
-        "_x12_",
-    ]
-    assert [_excel_unescape(value) for value in got] == texts
+    assert got == [openpyxl_reads for _, openpyxl_reads, _ in cases]
+    shown = _excel_texts(data, 2)
+    assert [shown[f"A{row}"] for row in range(2, len(cases) + 2)] == [e for _, _, e in cases]
+    assert [_openpyxl_reads(text) for text, _, _ in cases] == got  # the model agrees
+    assert [_excel_shows(text) for text, _, _ in cases] == [e for _, _, e in cases]
+
+
+def test_xlsxwriter_alone_escapes_as_modelled() -> None:
+    """XlsxWriter on its own stores text as ``_xlsxwriter_escape`` says (the reason for
+    the runs above); if this changes, the model and the workaround need a look."""
+    texts = ["a\x01b", "_x0041_", "_x0041_x0042_", "_x0041\x01", "a\rb", "_x12_", "\ufffe"]
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
+        sheet = book.add_worksheet()
+        for row, text in enumerate(texts):
+            sheet.write_string(row, 0, text)
+    with zipfile.ZipFile(buffer) as archive:
+        strings = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+    assert [si.findtext(f"{MAIN}t") for si in strings] == [_xlsxwriter_escape(t) for t in texts]
+    assert [_needs_runs(text) for text in texts] == [False, False, True, True, False, False, False]
 
 
 def test_names_in_any_script_survive_in_cells_and_sheet_titles() -> None:
     frame = pd.DataFrame({"name": SCRIPTS, "merit": np.linspace(0, 1, len(SCRIPTS))})
     sheets = dict.fromkeys(SCRIPTS, frame)
-    book = _book(xlsx_bytes(sheets))
+    data = xlsx_bytes(sheets)
+    book = _book(data)
     assert book.sheetnames == ["About", *SCRIPTS]
-    for name in SCRIPTS:
+    for number, name in enumerate(SCRIPTS, start=2):
         values = [row[0] for row in book[name].iter_rows(min_row=2, values_only=True)]
         assert values == SCRIPTS
+        shown = _excel_texts(data, number)
+        assert [shown[f"A{row}"] for row in range(2, len(SCRIPTS) + 2)] == SCRIPTS
 
 
 def test_infinities_are_text_and_missing_values_are_empty() -> None:
@@ -221,8 +331,38 @@ def test_infinities_are_text_and_missing_values_are_empty() -> None:
     assert sheet["A2"].data_type == "s" and sheet["D2"].data_type == "b"
 
 
+def test_huge_floats_stay_finite_when_rounded() -> None:
+    # rounding to 6 decimals multiplies by 1e6 first: 1.7e308 would overflow to inf
+    frame = pd.DataFrame({"x": [1.7e308, -1e303, 2.0**52 + 1, 0.1234567]})
+    sheet = _book(xlsx_bytes({"t": frame}))["t"]
+    got = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert got == [1.7e308, -1e303, 4503599627370497, 0.123457]
+
+
+def test_numbers_are_numbers_with_16_significant_digits() -> None:
+    values = [3, -2.5, 2**53, 2**53 + 1, 2**63 - 1, 0.1 + 0.2, 1e300, 10**400, -(10**400)]
+    frame = pd.DataFrame({"v": pd.Series(values, dtype=object), "f": [1 / 3] * len(values)})
+    sheet = _book(xlsx_bytes({"t": frame}))["t"]
+    got = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert got == [
+        3,
+        -2.5,
+        9007199254740992,  # 2**53: 16 digits, exact
+        9007199254740992,  # 2**53 + 1 is no double: the nearest one
+        9.223372036854776e18,  # 2**63 - 1 to 16 digits (Excel shows 15)
+        0.3,  # 0.30000000000000004 to 16 digits
+        1e300,
+        "inf",  # an integer beyond any double is infinite to a spreadsheet
+        "-inf",
+    ]
+    assert [type(value) for value in got[:4]] == [int, float, int, int]
+    assert [sheet.cell(row, 1).data_type for row in range(2, 9)] == ["n"] * 7
+    assert {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)} == {0.333333}
+
+
 def test_formula_like_text_is_text() -> None:
     texts = ["=1+1", "+1", "-1", "@SUM(A1)", '=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0"]
+    texts += ["+7 912 345 67 89", "-Anna", "@x", "1e5", "007", "https://example.org"]
     data = xlsx_bytes({"t": pd.DataFrame({"text": texts})})
     sheet = _book(data)["t"]
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
@@ -230,6 +370,7 @@ def test_formula_like_text_is_text() -> None:
     assert {c.data_type for c in cells} == {"s"}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet2.xml")
+        assert "xl/worksheets/_rels/sheet2.xml.rels" not in archive.namelist()  # no links
 
 
 def test_same_data_same_bytes_fixed_times_and_order() -> None:
@@ -239,20 +380,49 @@ def test_same_data_same_bytes_fixed_times_and_order() -> None:
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         infos = archive.infolist()
         core = archive.read("docProps/core.xml").decode()
-    assert [info.filename for info in infos] == [
+    assert sorted(info.filename for info in infos) == [
         "[Content_Types].xml",
         "_rels/.rels",
         "docProps/app.xml",
         "docProps/core.xml",
-        "xl/workbook.xml",
         "xl/_rels/workbook.xml.rels",
+        "xl/sharedStrings.xml",
         "xl/styles.xml",
+        "xl/theme/theme1.xml",
+        "xl/workbook.xml",
         "xl/worksheets/sheet1.xml",
         "xl/worksheets/sheet2.xml",
     ]
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
-    assert core.count("2000-01-01T00:00:00Z") == 2
+    assert core.count("2000-01-01T00:00:00Z") == 2  # created and modified
+    assert "<dc:creator>pitch-jury</dc:creator>" in core
+
+
+_WRITE_ONE = """
+import hashlib, sys
+import pandas as pd
+from selection.outputs.files import xlsx_bytes
+frame = pd.DataFrame({"name": ["Zoë", "=1+1", "王小明", "<r>x</r>", "_x0041_x0042_"],
+                      "merit": [1 / 3, None, -2.5, float("inf"), 7.0],
+                      "n": [1, 2, 3, 4, 5], "ok": [True, False, True, False, True]})
+data = xlsx_bytes({"ranking": frame, "Ранжир": frame.iloc[:2]}, readme=[("ranking", "all")])
+sys.stdout.write(hashlib.sha256(data).hexdigest())
+"""
+
+
+def test_same_bytes_in_separate_processes() -> None:
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _WRITE_ONE],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1 and len(next(iter(digests))) == 64
 
 
 def test_every_part_is_declared_and_well_formed() -> None:
@@ -268,49 +438,41 @@ def test_every_part_is_declared_and_well_formed() -> None:
     assert declared == {f"/{name}" for name in names if not name.endswith(".rels")} - {
         "/[Content_Types].xml"
     }
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     for number, ref in ((1, "A1:B1"), (2, "A1:A2"), (3, "A1:A2")):
         sheet = parts[f"xl/worksheets/sheet{number}.xml"]
-        dimension = sheet.find(f"{main}dimension")
+        dimension = sheet.find(f"{MAIN}dimension")
         assert dimension is not None and dimension.get("ref") == ref
-
-
-@pytest.mark.parametrize(
-    ("index", "letters"),
-    [
-        (1, "A"),
-        (2, "B"),
-        (26, "Z"),  # last single letter
-        (27, "AA"),  # 26 + 1
-        (52, "AZ"),  # 26 + 26
-        (53, "BA"),
-        (702, "ZZ"),  # 26 + 26 * 26: last pair
-        (703, "AAA"),
-        (728, "AAZ"),  # 702 + 26: AAA is 703, so 25 further
-        (729, "ABA"),
-        (16384, "XFD"),  # Excel's last column
-        (18278, "ZZZ"),  # 26 + 26**2 + 26**3
-    ],
-)
-def test_column_letter(index: int, letters: str) -> None:
-    assert column_letter(index) == letters
-
-
-def test_column_letter_agrees_with_openpyxl_and_rejects_zero() -> None:
-    assert all(column_letter(i) == get_column_letter(i) for i in range(1, 18279))
-    with pytest.raises(ValueError, match="at least 1"):
-        column_letter(0)
 
 
 def test_columns_beyond_z_and_zz_are_addressed_right() -> None:
     header = [f"c{i}" for i in range(1, 706)]
-    data = workbook_bytes([Sheet("wide", header, [list(range(1, 706))])])
-    sheet = _book(data)["wide"]
-    for index in (1, 26, 27, 702, 703, 705):
-        letters = column_letter(index)
+    frame = pd.DataFrame([list(range(1, 706))], columns=header)
+    sheet = _book(xlsx_bytes({"wide": frame}))["wide"]
+    # 26 single letters, then 26 * 26 pairs (27-702), then AAA (703), AAB, AAC (705)
+    for index, letters in ((1, "A"), (26, "Z"), (27, "AA"), (702, "ZZ"), (703, "AAA")):
+        assert get_column_letter(index) == letters
         assert sheet[f"{letters}1"].value == f"c{index}"
         assert sheet[f"{letters}2"].value == index
     assert sheet.dimensions == "A1:AAC2"
+
+
+def test_excel_sheet_limits_are_kept() -> None:
+    widest = pd.DataFrame([[1] * 16_384])  # Excel's columns A to XFD
+    sheet = _book(xlsx_bytes({"wide": widest}))["wide"]
+    assert sheet.dimensions == "A1:XFD2" and sheet["XFD2"].value == 1
+    with pytest.raises(ValueError, match="'too wide' has more than 16384 columns"):
+        xlsx_bytes({"too wide": pd.DataFrame([[1] * 16_385])})
+    # 1,048,576 data rows and the header: one row more than a sheet has
+    tall = pd.DataFrame({"x": np.zeros(1_048_576)})
+    with pytest.raises(ValueError, match="'tall' has more than 1048576 rows"):
+        xlsx_bytes({"tall": tall})
+
+
+def test_text_is_cut_to_excels_cell_limit() -> None:
+    texts = ["a" * 40_000, "b" * 32_766 + "😀", "c" * 32_767]  # 😀 is 2 UTF-16 units
+    sheet = _book(xlsx_bytes({"t": pd.DataFrame({"text": texts})}))["t"]
+    got = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert got == ["a" * 32_767, "b" * 32_766, "c" * 32_767]
 
 
 def test_colliding_sheet_names_are_made_unique() -> None:
@@ -326,13 +488,14 @@ def test_colliding_sheet_names_are_made_unique() -> None:
         "History~2",  # Excel reserves History
         "x_y",
     ]
-    assert sheet_titles(["s", "s", "s", "S~2"]) == ["s", "s~2", "s~3", "S~2~2"]
+    assert _sheet_titles(["s", "s", "s", "S~2"]) == ["s", "s~2", "s~3", "S~2~2"]
+    assert _sheet_titles(["a:b\\c[d]*e?", "\x01\ud800", "'x'"]) == ["a_b_c_d__e_", "__", "_x_"]
 
 
 def test_titles_are_cut_to_31_utf16_units() -> None:
     emoji = "😀" * 20  # 40 UTF-16 code units; Excel counts those
-    (title,) = sheet_titles([emoji])
-    assert title == "😀" * 15 and len(title.encode("utf-16-le")) // 2 <= MAX_TITLE_LENGTH
+    (title,) = _sheet_titles([emoji])
+    assert title == "😀" * 15 and len(title.encode("utf-16-le")) // 2 <= 31
     assert _book(xlsx_bytes({emoji: pd.DataFrame({"x": [1]})})).sheetnames[1] == title
 
 
@@ -346,8 +509,11 @@ def test_about_sheet_columns_and_widths() -> None:
         ["people", "one row per person"],
         ["=risky", "text & <tags>"],
     ]
-    assert about.column_dimensions["A"].width == 22
-    assert about.column_dimensions["B"].width == 100
+    assert about["A3"].data_type == "s"
+    # Excel shows a width of n characters and stores n plus 5 pixels of padding, in 7-pixel
+    # digits and 1/256 steps: int((7n + 5) / 7 * 256) / 256, so 22.7109375 for n = 22.
+    assert about.column_dimensions["A"].width == 22.7109375
+    assert about.column_dimensions["B"].width == 100.7109375
     assert about.freeze_panes is None
 
 
@@ -362,7 +528,19 @@ def test_data_sheets_freeze_a_bold_header() -> None:
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.b for cell in sheet[1])
         assert not any(cell.font.b for row in sheet.iter_rows(min_row=2) for cell in row)
+        assert dict(sheet.column_dimensions) == {}  # data sheets keep the default widths
     assert all(cell.font.b for cell in book["About"][1])
+
+
+def test_a_header_written_as_runs_stays_bold() -> None:
+    data = xlsx_bytes({"t": pd.DataFrame({"<r>x</r>": ["<r>y</r>"]})})
+    sheet = openpyxl.load_workbook(io.BytesIO(data), rich_text=True)["t"]
+    header, cell = sheet["A1"].value, sheet["A2"].value
+    assert str(header) == "<r>x</r>" and str(cell) == "<r>y</r>"
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    # the first run takes the cell's font; the others carry their own
+    assert [block.font.b for block in header[1:]] == [True] * (len(header) - 1)
+    assert [block.font.b for block in cell[1:]] == [False] * (len(cell) - 1)
 
 
 def test_empty_frames_give_a_header_or_an_empty_sheet() -> None:
