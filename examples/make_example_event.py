@@ -1109,17 +1109,20 @@ seed = 2019
 # Rules / Правила отбора. One [[selection.constraints]] table per rule; its keys:
 #   kind       "at_least" / "at_most": a `count` (or a `share` of the seats) of
 #              representatives with `attribute` = `value` (or one of `values`);
+#              "at_least_each": at least `count` (default 1) with each of `values`;
 #              "max_per": at most `count` representatives per value of `attribute`;
 #              "distinct": at least `min` different values of `attribute`;
 #              "require" / "exclude": candidate `ids` who must / must not be selected;
 #              "min_merit": nobody with merit below `merit`.
-#              Виды правил: не менее / не более, не более N на значение, разнообразие,
+#              Виды правил: не менее / не более, не менее N для каждого значения,
+#              не более N на значение, разнообразие,
 #              обязательные / исключённые участники, минимальный балл.
 #   name       short name shown in the reports / название правила
 #   scope      "group": in every group (default); "all": the whole delegation
 #              в каждой группе или во всей делегации
 #   groups     only in these groups, e.g. ["Group A"] / только для этих групп
-#   if_available  at_least, distinct: true lowers the minimum to what the candidates allow
+#   if_available  at_least, at_least_each, distinct: true lowers the minimum to what the
+#              candidates allow
 #              если кандидатов не хватает, правило смягчается
 #   soft       true: the rule may be bent, either by `priority` (higher is kept first) or
 #              at a `penalty` in merit per bend / мягкое правило
@@ -1154,6 +1157,13 @@ count = 1
 # attribute = "gender"
 # value = "F"
 # share = 0.4
+# scope = "all"
+#
+# [[selection.constraints]]
+# name = "every partner country"
+# kind = "at_least_each"
+# attribute = "country"
+# values = ["BRA", "MEX", "COL"]
 # scope = "all"
 #
 # [[selection.constraints]]

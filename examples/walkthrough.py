@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scoring.example import example_event_path
-from scoring.ingest.load import load_config
-from scoring.ingest.validate import build_event
-from selection.pipeline import run_event
+from scoring import build_event, example_event_path, load_config
+from selection import run_event
 
 # 1. Load an event from DataFrames (here read from the bundled example's CSV files).
 folder = example_event_path()
@@ -37,7 +35,7 @@ severity = result.plot_severity()
 print("figures:", figure.axes[0].get_title(), "/", severity.axes[0].get_xlabel())
 
 # 5. Change a rule (drop the country rule) and rerun on the same marks.
-rules = tuple(r for r in config.selection.constraints if r.attribute != "country")
+rules = tuple(r for r in config.selection.constraints if r.name != "two per country")
 relaxed = event.with_selection(config.selection.model_copy(update={"constraints": rules}))
 again = run_event(relaxed)
 before = set(result.delegation["candidate_id"])

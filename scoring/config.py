@@ -27,6 +27,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -36,18 +37,29 @@ from scoring.errors import InvalidEventError, Issue
 
 __all__ = [
     "CONFIG_NAME",
+    "CONSTRAINT_SPECS",
+    "AtLeastEachSpec",
+    "AtLeastSpec",
+    "AtMostSpec",
     "BayesConfig",
     "ConstraintSpec",
     "CriterionConfig",
     "DiagnosticsConfig",
+    "DistinctSpec",
     "EventConfig",
     "EventSection",
+    "ExcludeSpec",
+    "FrozenModel",
+    "MaxPerSpec",
+    "MinMeritSpec",
+    "RequireSpec",
     "ScoringConfig",
     "SelectionConfig",
     "StabilityConfig",
     "config_from_mapping",
     "config_issue",
     "config_json_schema",
+    "constraint_spec",
 ]
 
 CONFIG_NAME = "event.toml"
@@ -59,16 +71,23 @@ ScoringMethod = Literal[
     "raw", "zscore", "minmax", "rank", "robust", "additive", "additive_scale", "bayes"
 ]
 AggregateMethod = Literal["mean", "median", "trimmed"]
-ConstraintKind = Literal[
-    "at_least", "at_most", "max_per", "distinct", "require", "exclude", "min_merit"
-]
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """Base of every configuration model: frozen, no unknown keys, text stripped.
+
+    Examples
+    --------
+    >>> class Demo(FrozenModel):
+    ...     name: str
+    >>> Demo(name=" x ").name
+    'x'
+    """
+
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
-class EventSection(_Frozen):
+class EventSection(FrozenModel):
     """``[event]``: the event's name and its files (paths relative to ``event.toml``)."""
 
     name: str = Field(min_length=1, description="Name of the pitch session, shown in reports.")
@@ -85,7 +104,7 @@ class EventSection(_Frozen):
     )
 
 
-class CriterionConfig(_Frozen):
+class CriterionConfig(FrozenModel):
     """``[[criteria]]``: a scored dimension with its weight and scale."""
 
     name: str = Field(min_length=1, description="Criterion name as written in the score sheet.")
@@ -124,7 +143,7 @@ class CriterionConfig(_Frozen):
         return self
 
 
-class BayesConfig(_Frozen):
+class BayesConfig(FrozenModel):
     """``[scoring.bayes]``: the sampler of ``method = "bayes"`` (:mod:`scoring.models.bayes`)."""
 
     n_chains: int = Field(default=4, ge=1, le=64, description="Independent Markov chains.")
@@ -143,7 +162,7 @@ class BayesConfig(_Frozen):
     )
 
 
-class ScoringConfig(_Frozen):
+class ScoringConfig(FrozenModel):
     """``[scoring]``: how marks are normalised, calibrated and aggregated."""
 
     method: ScoringMethod = Field(
@@ -171,7 +190,7 @@ class ScoringConfig(_Frozen):
     )
 
 
-class DiagnosticsConfig(_Frozen):
+class DiagnosticsConfig(FrozenModel):
     """``[diagnostics]``: juror and panel diagnostics."""
 
     affinity: tuple[str, ...] = Field(
@@ -185,41 +204,213 @@ class DiagnosticsConfig(_Frozen):
     )
 
 
-class ConstraintSpec(_Frozen):
-    """``[[selection.constraints]]``: one fairness or eligibility rule, as data.
+class _RuleSpec(FrozenModel):
+    """Keys every rule kind has: a name and how it bends."""
 
-    The selection package turns each spec into a constraint object; see
-    ``selection.model.constraints`` for the meaning of each kind.
+    name: str | None = Field(default=None, description="Short name shown in reports.")
+    soft: bool = Field(
+        default=False, description="Bend the rule when the others leave no choice (reported)."
+    )
+    priority: int = Field(
+        default=0,
+        description="Soft rules without a penalty: met lexicographically, higher first, "
+        "before merit is maximised. Hard rules: the order in which a relaxation bends them "
+        "(higher bends later).",
+    )
+    penalty: float | None = Field(
+        default=None,
+        ge=0,
+        description="Soft rules only: bending by one representative costs this much merit.",
+    )
+
+    @model_validator(mode="after")
+    def _bending(self) -> _RuleSpec:
+        if self.penalty is not None and not self.soft:
+            raise ValueError("'penalty' only applies to soft rules; add soft = true")
+        if self.penalty is not None and self.priority != 0:
+            raise ValueError("give a soft rule either a 'priority' or a 'penalty', not both")
+        return self
+
+
+class _ScopedSpec(_RuleSpec):
+    scope: Literal["group", "all"] = Field(
+        default="group", description="'group': in each group; 'all': in the whole delegation."
+    )
+    groups: tuple[str, ...] | None = Field(
+        default=None, description="Only these groups (each, or together with scope = 'all')."
+    )
+
+
+def _text(value: Any) -> Any:
+    """Attribute values are text: a TOML number (``value = 1``) is read as ``"1"``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return tuple(_text(v) for v in value)
+    return value
+
+
+class _QuotaSpec(_ScopedSpec):
+    attribute: str = Field(min_length=1, description="Candidate column the rule counts.")
+    value: str | None = Field(default=None, description="The attribute value counted.")
+    values: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="Several values counted together."
+    )
+    count: int | None = Field(default=None, ge=0, description="A number of representatives.")
+    share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="A fraction of the seats in scope (rounded up for at_least, down for at_most).",
+    )
+
+    _as_text = field_validator("value", "values", mode="before")(lambda cls, v: _text(v))
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> _QuotaSpec:
+        if (self.value is None) == (self.values is None):
+            raise ValueError("give exactly one of 'value' and 'values'")
+        if (self.count is None) == (self.share is None):
+            raise ValueError("give exactly one of 'count' and 'share'")
+        return self
+
+
+class AtLeastSpec(_QuotaSpec):
+    """``kind = "at_least"``: at least ``count`` (or a ``share`` of the seats) with a value."""
+
+    kind: Literal["at_least"]
+    if_available: bool = Field(
+        default=False, description="Lower the minimum to what the scope can supply."
+    )
+
+
+class AtMostSpec(_QuotaSpec):
+    """``kind = "at_most"``: at most ``count`` (or a ``share`` of the seats) with a value."""
+
+    kind: Literal["at_most"]
+
+
+class MaxPerSpec(_ScopedSpec):
+    """``kind = "max_per"``: at most ``count`` sharing a value (one per project, ...)."""
+
+    kind: Literal["max_per"]
+    attribute: str = Field(min_length=1, description="Candidate column the rule counts.")
+    count: int = Field(default=1, ge=1, description="Most representatives per value.")
+    values: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="Only these values are limited."
+    )
+
+    _as_text = field_validator("values", mode="before")(lambda cls, v: _text(v))
+
+
+class DistinctSpec(_ScopedSpec):
+    """``kind = "distinct"``: at least ``min`` different values of ``attribute``."""
+
+    kind: Literal["distinct"]
+    attribute: str = Field(min_length=1, description="Candidate column the rule counts.")
+    min: int = Field(default=1, ge=0, description="Fewest different values.")
+    values: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="Only these values count."
+    )
+    if_available: bool = Field(
+        default=False, description="Lower the minimum to what the scope can supply."
+    )
+
+    _as_text = field_validator("values", mode="before")(lambda cls, v: _text(v))
+
+
+class AtLeastEachSpec(_ScopedSpec):
+    """``kind = "at_least_each"``: at least ``count`` of *each* of ``values``.
+
+    One minimum per value, e.g. every partner country of the delegation represented
+    (``scope = "all"``), which takes one ``at_least`` rule per value otherwise.
     """
 
-    kind: ConstraintKind
-    name: str | None = Field(default=None, description="Short name shown in reports.")
-    attribute: str | None = None
-    value: str | None = None
-    values: tuple[str, ...] | None = None
-    count: int | None = Field(default=None, ge=0)
-    share: float | None = Field(default=None, ge=0, le=1)
-    min: int | None = Field(default=None, ge=0)
-    ids: tuple[str, ...] = ()
-    merit: float | None = None
-    scope: Literal["group", "all"] = "group"
-    groups: tuple[str, ...] | None = Field(
-        default=None, description="Restrict a per-group rule to these groups."
+    kind: Literal["at_least_each"]
+    attribute: str = Field(min_length=1, description="Candidate column the rule counts.")
+    values: tuple[str, ...] = Field(min_length=1, description="Each of these values.")
+    count: int = Field(default=1, ge=0, description="Fewest representatives per value.")
+    if_available: bool = Field(
+        default=False, description="Lower each minimum to what the scope can supply."
     )
-    if_available: bool = False
-    soft: bool = False
-    priority: int = Field(default=0, description="Soft rules: higher is satisfied first.")
-    penalty: float | None = Field(default=None, ge=0)
 
-    @field_validator("value", mode="before")
-    @classmethod
-    def _value_as_text(cls, value: Any) -> Any:
-        return (
-            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-        )
+    _as_text = field_validator("values", mode="before")(lambda cls, v: _text(v))
 
 
-class SelectionConfig(_Frozen):
+class RequireSpec(_RuleSpec):
+    """``kind = "require"``: these candidate ids must be selected."""
+
+    kind: Literal["require"]
+    ids: tuple[str, ...] = Field(min_length=1, description="Candidate ids.")
+
+
+class ExcludeSpec(_RuleSpec):
+    """``kind = "exclude"``: these candidate ids must not be selected."""
+
+    kind: Literal["exclude"]
+    ids: tuple[str, ...] = Field(min_length=1, description="Candidate ids.")
+
+
+class MinMeritSpec(_ScopedSpec):
+    """``kind = "min_merit"``: nobody with merit below ``merit`` is selected."""
+
+    kind: Literal["min_merit"]
+    merit: float = Field(allow_inf_nan=False, description="The merit floor.")
+
+
+ConstraintSpec = Annotated[
+    AtLeastSpec
+    | AtMostSpec
+    | MaxPerSpec
+    | DistinctSpec
+    | AtLeastEachSpec
+    | RequireSpec
+    | ExcludeSpec
+    | MinMeritSpec,
+    Field(discriminator="kind"),
+]
+"""``[[selection.constraints]]``: one fairness or eligibility rule, as data.
+
+One model per ``kind``, each with only its own keys, so a key that does not go with the
+kind is an error naming the kind, and the JSON Schema tells which keys go with which kind.
+:mod:`selection.model.constraints` turns each spec into a rule object.
+"""
+
+CONSTRAINT_SPECS: dict[str, type[_RuleSpec]] = {
+    spec.model_fields["kind"].annotation.__args__[0]: spec  # type: ignore[union-attr]
+    for spec in (
+        AtLeastSpec,
+        AtMostSpec,
+        MaxPerSpec,
+        DistinctSpec,
+        AtLeastEachSpec,
+        RequireSpec,
+        ExcludeSpec,
+        MinMeritSpec,
+    )
+}
+"""The spec model of each rule kind, by kind."""
+
+_CONSTRAINT_SPEC: TypeAdapter[ConstraintSpec] = TypeAdapter(ConstraintSpec)
+
+
+def constraint_spec(data: Mapping[str, Any]) -> ConstraintSpec:
+    """Validate one rule's keys (a ``[[selection.constraints]]`` table) into its spec.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        Unknown kind, a key that does not go with the kind, or a bad value.
+
+    Examples
+    --------
+    >>> constraint_spec({"kind": "max_per", "attribute": "project"}).count
+    1
+    """
+    return _CONSTRAINT_SPEC.validate_python(dict(data))
+
+
+class SelectionConfig(FrozenModel):
     """``[selection]``: seats per group, seed, solver and the rules."""
 
     per_group: int = Field(default=3, ge=1, description="Representatives per group.")
@@ -241,7 +432,7 @@ class SelectionConfig(_Frozen):
     )
 
 
-class StabilityConfig(_Frozen):
+class StabilityConfig(FrozenModel):
     """``[stability]``: how stable the delegation is when the jury is resampled."""
 
     resamples: int = Field(
@@ -263,7 +454,7 @@ class StabilityConfig(_Frozen):
     )
 
 
-class EventConfig(_Frozen):
+class EventConfig(FrozenModel):
     """The whole ``event.toml``."""
 
     event: EventSection
@@ -343,26 +534,63 @@ def config_issue(error: Any, file: str, *, prefix: str = "") -> Issue:
     """Return one pydantic validation error as a located ``config.invalid`` issue.
 
     ``prefix`` is prepended to the key path (``selection.constraints[0]`` for one rule).
+    Inside a rule, the message names the rule's kind and the keys that go with it.
 
     Examples
     --------
     >>> error = {"loc": ("count",), "type": "missing", "input": None, "msg": "missing"}
     >>> config_issue(error, "event.toml", prefix="selection.constraints[2]").column
     'selection.constraints[2].count'
+    >>> error = {"loc": ("selection", "constraints", 0, "require", "count"), "input": 2,
+    ...          "type": "extra_forbidden", "msg": "Extra inputs are not permitted"}
+    >>> config_issue(error, "event.toml").message.split(";")[0]
+    "Key 'count' does not go with a 'require' rule (selection.constraints[0])"
     """
-    location = prefix
+    location, kind = prefix, None
     for part in error["loc"]:
+        if kind is None and isinstance(part, str) and part in CONSTRAINT_SPECS and location:
+            kind = part  # the tag pydantic adds for a member of the rule union
+            continue
         location += (
             f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
         )
-    kind = error["type"]
-    value = None if kind == "missing" else str(error.get("input"))[:80]
-    if kind == "missing":
+    code = error["type"]
+    value = None if code == "missing" else str(error.get("input"))[:80]
+    key = str(error["loc"][-1]) if error["loc"] else ""
+    rule = location.rsplit(".", 1)[0] if kind and key != kind else location
+    if kind is not None and code == "extra_forbidden":
+        keys = ", ".join(sorted(set(CONSTRAINT_SPECS[kind].model_fields) - {"kind"}))
+        message = f"Key '{key}' does not go with a '{kind}' rule ({rule}); its keys are: {keys}."
+    elif kind is not None and code == "missing":
+        message = f"Rule {rule} ('{kind}') needs '{key}'. Add it to {file}."
+    elif kind is not None and key == kind:
+        message = f"Rule {rule} ('{kind}'): {_plain(error['msg'])}. Correct it in {file}."
+        value = None
+    elif code in ("union_tag_invalid", "union_tag_not_found"):
+        kinds = ", ".join(CONSTRAINT_SPECS)
+        location += ".kind"
+        message = (
+            f"Rule {location} needs a 'kind', one of: {kinds}."
+            if code == "union_tag_not_found"
+            else f"Unknown rule kind {error['input'].get('kind')!r} in {location}; the kinds "
+            f"are: {kinds}."
+        )
+        value = None if code == "union_tag_not_found" else str(error["input"].get("kind"))
+    elif code == "missing":
         message = f"Key '{location}' is required. Add it to {file}."
-    elif kind == "extra_forbidden":
+    elif code == "extra_forbidden":
         message = (
             f"Unknown key '{location}'. Check its spelling (`pitch-jury schema` lists all keys)."
+        )
+    elif kind is not None:
+        message = (
+            f"Key '{key}' of rule {rule} ('{kind}'): {_plain(error['msg'])}. Correct it in {file}."
         )
     else:
         message = f"Key '{location}': {error['msg']}. Correct it in {file}."
     return Issue("error", "config.invalid", message, file=file, column=location, value=value)
+
+
+def _plain(message: str) -> str:
+    """pydantic's message without its ``Value error, `` prefix."""
+    return message.removeprefix("Value error, ")

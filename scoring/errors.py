@@ -33,6 +33,7 @@ __all__ = [
     "SEVERITIES",
     "InvalidEventError",
     "Issue",
+    "NotAvailableError",
     "PitchJuryError",
     "SolverError",
     "SolverUnavailableError",
@@ -206,6 +207,17 @@ class InvalidEventError(PitchJuryError):
         if n_errors > 20:
             lines.append(f"  ... and {n_errors - 20} more (see .issues)")
         return "\n".join(lines)
+
+
+class NotAvailableError(PitchJuryError, ValueError):
+    """A result was asked for something the run did not compute (rank intervals of a run
+    without the Bayesian model, say); the message says which setting computes it.
+
+    Examples
+    --------
+    >>> issubclass(NotAvailableError, PitchJuryError)
+    True
+    """
 
 
 class SolverUnavailableError(PitchJuryError):

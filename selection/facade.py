@@ -66,9 +66,10 @@ from selection.analysis.fairness import (
 from selection.analysis.fairness import price_of_fairness as find_price
 from selection.analysis.reserves import RESERVE_COLUMNS
 from selection.analysis.reserves import reserves as find_reserves
-from selection.model.constraints import Constraint, Seats, rules_from_specs
+from selection.model.constraints import rules_from_specs, seats_rule
 from selection.model.pool import Pool, prepare_pool
 from selection.model.program import Model, build_model
+from selection.model.rule import Constraint
 from selection.model.selection import Selection
 from selection.model.solve import SOLVERS, SolveResult, SolveStatus, solve
 from selection.model.verify import VerificationError, check, presolve, verify, violations_frame
@@ -209,21 +210,18 @@ def rules_from_config(
     --------
     >>> import pandas as pd
     >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
-    >>> config = SelectionConfig(per_group=1, constraints=[{"kind": "distinct", "min": 2}])
+    >>> rule = {"kind": "distinct", "attribute": "country", "min": 2}
+    >>> config = SelectionConfig(per_group=1, constraints=[rule])
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), config)
-    >>> rules_from_config(config, pool)
+    >>> rules_from_config(config, pool)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     scoring.errors.InvalidEventError: 1 error in the event:
-      column 'selection.constraints[0]': rule 1 (distinct): 'distinct' needs an 'attribute'
+      column 'selection.constraints[0]': rule 1 (distinct): attribute 'country' is not a ...
     """
-    rules: list[Constraint] = [Seats.from_config(config)]
+    configured = rules_from_specs(config.constraints) if constraints is None else constraints
+    rules: list[Constraint] = [seats_rule(config), *configured]
     issues: list[Issue] = []
-    if constraints is None:
-        configured, issues = rules_from_specs(config.constraints)
-        rules.extend(configured)
-    else:
-        rules.extend(constraints)
     labels: set[str] = set()
     for k, rule in enumerate(rules):
         where = f"selection.constraints[{k - 1}]" if k else "selection.per_group"
@@ -268,7 +266,7 @@ def _constraint_table(
 
 
 def _delegation(ranking: pd.DataFrame, pool: Pool, rules: Sequence[Constraint]) -> pd.DataFrame:
-    used = list(dict.fromkeys(str(a) for r in rules if (a := getattr(r, "attribute", None))))
+    used = list(dict.fromkeys(a for r in rules for a in r.attributes))
     chosen = ranking[ranking[col.STATUS] == "selected"]
     base = [
         col.GROUP,
@@ -333,7 +331,7 @@ def select(
         ``candidate_id, merit`` (``NaN``: no marks, never selected), optional ``group``,
         ``merit_se`` and more columns. Not modified.
     config
-        Seats, seed, solver, time limit, ``max_ties`` and the rules.
+        The seats, seed, solver, time limit, ``max_ties`` and the rules.
     solver, seed, time_limit
         Override the config.
     constraints
@@ -367,9 +365,10 @@ def select(
 
     Examples
     --------
-    >>> from selection.model.constraints import AtLeast
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.pool import example_event
-    >>> women = AtLeast(attribute="gender", value="F", count=1, name="a woman per group")
+    >>> women = make_rule("at_least", attribute="gender", value="F", count=1,
+    ...                   name="a woman per group")
     >>> result = select(*example_event(), SelectionConfig(per_group=2), constraints=[women])
     >>> result.delegation["candidate_id"].tolist(), result.objective
     (['c1', 'c2', 'c5', 'c6'], 33.0)

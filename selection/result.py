@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from scoring.errors import Issue, issues_from_frame, sort_issues
+from scoring.errors import Issue, NotAvailableError, issues_from_frame, sort_issues
 from scoring.event import Event
 from scoring.pipeline import ScoringResult
 from selection import columns as col
@@ -176,7 +176,7 @@ class RunResult:
 
         Raises
         ------
-        ValueError
+        scoring.errors.NotAvailableError
             When the run did not use the Bayesian model.
         """
         from selection.outputs.plots_bayes import rank_interval_figure
@@ -196,7 +196,10 @@ class RunResult:
 
     def _posterior(self) -> pd.DataFrame:
         if self.scoring.posterior is None:
-            raise ValueError('rank intervals need [scoring] method = "bayes" (or method="bayes")')
+            raise NotAvailableError(
+                'Rank intervals need the Bayesian model: set [scoring] method = "bayes" '
+                '(or run_event(event, method="bayes")).'
+            )
         return self.scoring.posterior
 
     def to_dict(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -39,15 +40,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
-from scoring.config import ConstraintSpec, SelectionConfig
+from scoring.config import ConstraintSpec, FrozenModel, SelectionConfig, config_issue
 from scoring.errors import InvalidEventError, Issue
 from scoring.event import Event
 from selection import columns as col
 from selection.analysis.explain import REASONS
 from selection.facade import SelectionResult
-from selection.model.constraints import constraint_from_spec
+from selection.model.constraints import rule_from_spec
 from selection.model.pool import prepare_pool
 from selection.pipeline import run_event
 from selection.result import RunResult
@@ -79,11 +80,7 @@ ISSUE_CODES: dict[str, str] = {
 """Every error code of a what-if file, with its meaning."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class SelectionOverrides(_Frozen):
+class SelectionOverrides(FrozenModel):
     """``[selection]`` of a what-if file: settings replacing the event's."""
 
     per_group: int | None = Field(default=None, ge=1, description="Representatives per group.")
@@ -91,7 +88,7 @@ class SelectionOverrides(_Frozen):
     seed: int | None = Field(default=None, ge=0, description="Seed for tie-breaks and lotteries.")
 
 
-class WhatIf(_Frozen):
+class WhatIf(FrozenModel):
     """One what-if scenario, as read from a what-if TOML file.
 
     Examples
@@ -145,6 +142,21 @@ def _message(error: Any) -> str:
             f"{', '.join(WhatIf.model_fields)} (check the spelling)."
         )
     return f"{error['msg']}; fix the value."
+
+
+def _issue(error: Any, data: Any, file: str) -> Issue:
+    """One validation error of a what-if file, located; inside a rule, named by its kind."""
+    if error["loc"][:1] == ("add_rules",):
+        issue = config_issue(error, file)
+        return dataclasses.replace(issue, code="whatif.invalid")
+    return Issue(
+        "error",
+        "whatif.invalid",
+        _message(error),
+        file=file,
+        column=_location(error["loc"]),
+        value=_value_at(data, error["loc"]),
+    )
 
 
 def load_what_if(path: str | Path) -> WhatIf:
@@ -201,25 +213,13 @@ def load_what_if(path: str | Path) -> WhatIf:
     try:
         what_if = WhatIf.model_validate(data)
     except ValidationError as error:
-        raise InvalidEventError(
-            [
-                Issue(
-                    "error",
-                    "whatif.invalid",
-                    _message(e),
-                    file=file.name,
-                    column=_location(e["loc"]),
-                    value=_value_at(data, e["loc"]),
-                )
-                for e in error.errors()
-            ]
-        ) from None
+        raise InvalidEventError([_issue(e, data, file.name) for e in error.errors()]) from None
     what_if._source = file.name
     return what_if
 
 
 def _rule_names(spec: ConstraintSpec) -> set[str]:
-    rule, _ = constraint_from_spec(spec)
+    rule = rule_from_spec(spec)
     names = {rule.label, rule.describe()}
     return names | ({spec.name} if spec.name else set())
 
@@ -232,7 +232,7 @@ def _check(event: Event, what_if: WhatIf) -> None:
     )
     candidates = set(event.candidates[col.CANDIDATE_ID].astype(str))
     rules = [_rule_names(spec) for spec in event.config.selection.constraints]
-    labels = sorted(constraint_from_spec(s)[0].label for s in event.config.selection.constraints)
+    labels = sorted(rule_from_spec(s).label for s in event.config.selection.constraints)
     checks = (
         ("exclude_jurors", what_if.exclude_jurors, jurors, "juror", "unknown_juror"),
         ("withdraw", what_if.withdraw, candidates, "candidate", "unknown_candidate"),
@@ -270,8 +270,7 @@ def _check(event: Event, what_if: WhatIf) -> None:
         event.config.selection,
     )
     for i, spec in enumerate(what_if.add_rules):
-        rule, problems = constraint_from_spec(spec)
-        problems = problems or rule.problems(pool)
+        problems = rule_from_spec(spec).problems(pool)
         issues += [
             Issue(
                 "error",

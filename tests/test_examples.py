@@ -18,9 +18,8 @@ def test_walkthrough_runs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_bayes_plots_in_a_notebook() -> None:
-    from scoring.example import example_event_path
-    from scoring.ingest.load import load_event
-    from selection.pipeline import run_event
+    from scoring import PitchJuryError, example_event_path, load_event
+    from selection import run_event
 
     result = run_event(load_event(example_event_path()), method="bayes")
     assert result.plot_rank_intervals("Africa").axes
@@ -28,7 +27,7 @@ def test_bayes_plots_in_a_notebook() -> None:
     additive = run_event(load_event(example_event_path()))
     try:
         additive.plot_rank_intervals("Africa")
-    except ValueError as exc:
+    except PitchJuryError as exc:
         assert "bayes" in str(exc)
     else:
         raise AssertionError("rank intervals need the Bayesian model")

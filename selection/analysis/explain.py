@@ -45,9 +45,9 @@ import pandas as pd
 
 from selection import columns as col
 from selection.analysis.reserves import SwapCheck
-from selection.model.constraints import Constraint, Exclude, MinMerit, Require
 from selection.model.pool import BoolArray, Pool
 from selection.model.program import AUX, SLACK_HI, SLACK_LO, Model
+from selection.model.rule import Constraint
 from selection.model.selection import Selection
 from selection.model.solve import SolveResult, SolveStatus, solve
 
@@ -128,12 +128,13 @@ def tied_by_lottery(selection: Selection, rules: Sequence[Constraint]) -> BoolAr
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> candidates, merit = example_event()
     >>> merit.loc[merit["candidate_id"] == "c3", "merit"] = 8.0  # c3 now ties with c2
     >>> pool = prepare_pool(candidates, merit, SelectionConfig(per_group=2))
-    >>> tied_by_lottery(Selection.from_ids(pool, ["c1", "c2", "c5", "c6"]), [Seats()]).tolist()
+    >>> delegation = Selection.from_ids(pool, ["c1", "c2", "c5", "c6"])
+    >>> tied_by_lottery(delegation, [make_rule("seats")]).tolist()
     [False, True, True, False, False, False, False]
     """
     pool, chosen = selection.pool, selection.mask
@@ -178,17 +179,19 @@ def reasons(
     >>> reasons(pool, [], mask, mask)
     ['selected.merit', 'ineligible.no_merit']
     """
-
-    def members(kind: type[Constraint]) -> set[int]:
-        found: set[int] = set()
-        for rule in rules:
-            if isinstance(rule, kind) and isinstance(rule, Require | Exclude):
-                found |= set(rule._positions(pool).tolist())
-            if isinstance(rule, kind) and isinstance(rule, MinMerit):
-                found |= set(np.flatnonzero(rule.counts(pool).member & pool.selectable).tolist())
-        return found
-
-    required, excluded, below = members(Require), members(Exclude), members(MinMerit)
+    order = {code: k for k, code in enumerate(REASONS)}
+    required: set[int] = set()
+    ruled_out: dict[int, str] = {}  # the first reason in REASONS' order wins
+    for rule in rules:
+        forced = rule.forced(pool)
+        if forced is None:
+            continue
+        if forced.selected:
+            required |= set(forced.positions.tolist())
+            continue
+        for p in forced.positions.tolist():
+            if order[forced.reason] < order[ruled_out.get(p, forced.reason)] or p not in ruled_out:
+                ruled_out[p] = forced.reason
     varies = (
         tied_by_lottery(Selection.from_mask(pool, selected), rules)
         if selected is not None
@@ -214,10 +217,8 @@ def reasons(
             )
         else:
             out.append(
-                "not_selected.excluded"
-                if p in excluded
-                else "not_selected.below_min_merit"
-                if p in below
+                ruled_out[p]
+                if p in ruled_out
                 else "not_selected.tie_break"
                 if varies[p]
                 else "not_selected.rule"
@@ -347,11 +348,12 @@ def counterfactuals(
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import MaxPer, Seats
+    >>> from selection.model.constraints import make_rule
     >>> from selection.model.program import build_model
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> model = build_model(pool, [Seats(per_group=2), MaxPer(attribute="project")])
+    >>> rules = [make_rule("seats", per_group=2), make_rule("max_per", attribute="project")]
+    >>> model = build_model(pool, rules)
     >>> found = counterfactuals(model, solve(model))
     >>> found.iloc[1].astype(str).tolist()  # forcing c2 in: c1 (same project) leaves
     ['c2', 'computed', '1.0', 'c2', 'c1']

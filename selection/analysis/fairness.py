@@ -25,16 +25,17 @@ Smallest relaxation
 Examples
 --------
 >>> from scoring.config import SelectionConfig
->>> from selection.model.constraints import AtLeast, MaxPer, Seats
+>>> from selection.model.constraints import make_rule
 >>> from selection.model.pool import example_event, prepare_pool
 >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
->>> rules = (Seats(per_group=2), MaxPer(attribute="project", name="one per project"))
+>>> one_per_project = make_rule("max_per", attribute="project", name="one per project")
+>>> rules = (make_rule("seats", per_group=2), one_per_project)
 >>> chosen = pool.frame["candidate_id"].isin(["c1", "c3", "c5", "c6"]).to_numpy()
 >>> price = price_of_fairness(pool, rules, chosen)
 >>> price.frame.loc[price.frame["group"] == "*", ["rule", "cost"]].values.tolist()
 [['one per project', 1.0], ['*', 1.0]]
->>> women = AtLeast(attribute="gender", value="F", count=2, name="2 women")
->>> print(diagnose(pool, [Seats(per_group=2), women]).conflicts[0].message)
+>>> women = make_rule("at_least", attribute="gender", value="F", count=2, name="2 women")
+>>> print(diagnose(pool, [make_rule("seats", per_group=2), women]).conflicts[0].message)
 group Asia has 1 eligible candidate with gender = F but '2 women' requires at least 2.
 """
 
@@ -48,12 +49,12 @@ import numpy as np
 import pandas as pd
 
 from selection import columns as col
-from selection.model.constraints import Constraint, Counts, Violation
 from selection.model.pool import BoolArray, IntArray, Pool
 from selection.model.program import build_model
+from selection.model.rule import Constraint, Violation
 from selection.model.selection import Selection
 from selection.model.solve import SolveStatus, check_feasible, solve
-from selection.model.verify import check, rule_capacity, violations_frame
+from selection.model.verify import check, violations_frame
 
 __all__ = [
     "PRICE_COLUMNS",
@@ -66,7 +67,6 @@ __all__ = [
     "merit_only",
     "merit_rank",
     "price_of_fairness",
-    "rule_facts",
 ]
 
 PRICE_COLUMNS: tuple[str, ...] = (
@@ -191,11 +191,12 @@ def price_of_fairness(
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import MaxPer, Seats
+    >>> from selection.model.constraints import make_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> chosen = pool.frame["candidate_id"].isin(["c1", "c3", "c5", "c6"]).to_numpy()
-    >>> rules = [Seats(per_group=2), MaxPer(attribute="project", name="one per project")]
+    >>> one_per_project = make_rule("max_per", attribute="project", name="one per project")
+    >>> rules = [make_rule("seats", per_group=2), one_per_project]
     >>> price_of_fairness(pool, rules, chosen).frame.iloc[:2].values.tolist()
     [['one per project', '*', 32.0, 33.0, 1.0], ['one per project', 'Africa', 16.0, 17.0, 1.0]]
     """
@@ -234,50 +235,6 @@ def binding_rules(price: PriceOfFairness, selected: BoolArray) -> list[str]:
     """
     flips = [(name, mask != selected) for name, mask in price.delegations.items() if name != "*"]
     return ["; ".join(name for name, flip in flips if flip[p]) for p in range(len(selected))]
-
-
-def _plural(n: float, word: str) -> str:
-    return f"{n:g} {word}{'' if n == 1 else 's'}"
-
-
-def rule_facts(rule: Constraint, pool: Pool, group: int) -> tuple[str, str]:
-    """Return ``(what is available, what the rule asks)`` in ``group`` (``-1``: whole event).
-
-    Rules counting per attribute value (``max_per``) state how many representatives they
-    let through at most; the others state their bound against what is available.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import MaxPer
-    >>> from selection.model.pool import prepare_pool
-    >>> c = pd.DataFrame({"candidate_id": list("abc"), "name": list("ABC"), "group": ["G"] * 3,
-    ...                   "project": ["P", "P", "Q"]})
-    >>> m = pd.DataFrame({"candidate_id": list("abc"), "merit": [1.0, 2, 3]})
-    >>> rule_facts(MaxPer(attribute="project"), prepare_pool(c, m, SelectionConfig()), 0)
-    ('3 eligible candidates', 'lets at most 2 of them be selected')
-    """
-    c: Counts = rule.counts(pool)
-    at = c.active & ((c.group == group) if group >= 0 else True)
-    capacity = rule_capacity(rule, pool)
-    if capacity is None or not (c.value >= 0).any():
-        n = int(c.available(pool)[at].sum())
-        lower, upper = float(c.lower[at].sum()), float(c.upper[at].sum())
-        asks = (
-            f"allows at most {upper:g}"
-            if not np.isfinite(lower)
-            else f"requires exactly {lower:g}"
-            if lower == upper
-            else f"requires at least {lower:g}"
-        )
-        return rule.tally_text(pool, n, -1, "eligible candidate"), asks
-    scopes = np.unique(c.key_scope[at])
-    everyone = np.bincount(c.scope[pool.selectable & (c.scope >= 0)], minlength=len(c.seats))
-    return (
-        _plural(int(everyone[scopes].sum()), "eligible candidate"),
-        f"lets at most {int(capacity[scopes].sum())} of them be selected",
-    )
 
 
 @dataclass(frozen=True)
@@ -352,11 +309,11 @@ class Infeasibility:
 def _conflict_message(pool: Pool, rules: Sequence[Constraint], group: int) -> str:
     where = pool.where(group)
     if len(rules) == 1:
-        available, asks = rule_facts(rules[0], pool, group)
+        available, asks = rules[0].facts(pool, group)
         return f"{where} has {available} but '{rules[0].label}' {asks}."
     parts = []
     for rule in rules:
-        available, asks = rule_facts(rule, pool, group)
+        available, asks = rule.facts(pool, group)
         parts.append(f"'{rule.label}' {asks} ({available})")
     return f"In {where} these rules cannot all hold: " + "; ".join(parts) + "."
 
@@ -407,10 +364,11 @@ def diagnose(
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import AtLeast, Seats
+    >>> from selection.model.constraints import make_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> rules = [Seats(per_group=2), AtLeast(attribute="gender", value="F", count=2)]
+    >>> women = make_rule("at_least", attribute="gender", value="F", count=2)
+    >>> rules = [make_rule("seats", per_group=2), women]
     >>> found = diagnose(pool, rules)
     >>> [c.group for c in found.conflicts], found.relaxation["bent_by"].tolist()
     (['Asia'], [1])

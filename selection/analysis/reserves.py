@@ -16,7 +16,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> from scoring.config import SelectionConfig
->>> from selection.model.constraints import AtLeast, Seats
+>>> from selection.model.constraints import make_rule, seats_rule
 >>> from selection.model.selection import Selection
 >>> from selection.model.pool import prepare_pool
 >>> c = pd.DataFrame({"candidate_id": list("abcd"), "name": list("ABCD"), "group": ["G"] * 4,
@@ -24,7 +24,7 @@ Examples
 >>> cfg = SelectionConfig(per_group=2)
 >>> merit = pd.DataFrame({"candidate_id": list("abcd"), "merit": [4.0, 3, 2, 1]})
 >>> pool = prepare_pool(c, merit, cfg)
->>> rules = (Seats.from_config(cfg), AtLeast(attribute="gender", value="F", count=1))
+>>> rules = (seats_rule(cfg), make_rule("at_least", attribute="gender", value="F", count=1))
 >>> found = reserves(Selection.from_ids(pool, ["a", "b"]), rules)
 >>> found.substitute_of("a"), found.substitute_of("b")
 ('d', 'c')
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from selection import columns as col
-from selection.model.constraints import Constraint, Counts
+from selection.model.rule import Constraint, Counts
 from selection.model.selection import Selection
 
 __all__ = ["RESERVE_COLUMNS", "Reserves", "SwapCheck", "reserves"]
@@ -68,11 +68,12 @@ class SwapCheck:
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import MaxPer, Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> swaps = SwapCheck(Selection.from_ids(pool, ["c1", "c3", "c5", "c6"]),
-    ...                   [Seats(per_group=2), MaxPer(attribute="project")])
+    ...                   [make_rule("seats", per_group=2),
+    ...                    make_rule("max_per", attribute="project")])
     >>> swaps.keeps(2, 1), swaps.keeps(0, 1), swaps.keeps(2, 6)
     (False, True, False)
     """
@@ -198,10 +199,11 @@ def reserves(
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> reserves(Selection.from_ids(pool, ["c1", "c2", "c5", "c6"]), [Seats()]).substitutes
+    >>> delegation = Selection.from_ids(pool, ["c1", "c2", "c5", "c6"])
+    >>> reserves(delegation, [make_rule("seats")]).substitutes
     {'c1': 'c3', 'c2': 'c3', 'c5': '', 'c6': ''}
     """
     pool = selection.pool

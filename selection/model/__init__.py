@@ -19,9 +19,10 @@ Examples
 'optimal'
 """
 
-from selection.model.constraints import CONSTRAINTS, Constraint, Violation, make_rule
+from selection.model.constraints import CONSTRAINTS, make_rule
 from selection.model.pool import Pool, example_event, prepare_pool
 from selection.model.program import Model, build_model
+from selection.model.rule import Constraint, Violation
 from selection.model.selection import Selection
 from selection.model.solve import SOLVERS, SolveResult, SolveStatus
 from selection.model.verify import VerificationError, check, presolve

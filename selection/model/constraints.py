@@ -1,16 +1,20 @@
-"""Fairness and eligibility rules as small declarative objects.
+"""Fairness and eligibility rules: every kind, its registry, and how specs become rules.
 
-Each rule has a name, a plain-language :meth:`~Constraint.describe`, adds named rows to the
-model (:meth:`~Constraint.add_rows`, names from indexes only) and checks a finished
-delegation without any solver (:meth:`~Constraint.violations`, which counts the
-representatives itself). The kinds, with the same names and keys as
-``[[selection.constraints]]`` in ``event.toml``:
+Each kind is one small class honouring the contract of :class:`~selection.model.rule.Constraint`
+(a name, :meth:`describe`, what it counts, its model rows, an independent recount, its
+presolve bounds, the candidates it decides, its facts). This is the only module that names
+a concrete kind; everything else asks the rule. The kinds, with the keys of
+``[[selection.constraints]]`` in ``event.toml`` (validated by the spec models of
+:mod:`scoring.config`):
 
 ``at_least`` / ``at_most``
     ``attribute``, ``value`` or ``values``, ``count`` or ``share`` (a fraction of the seats
     in scope: rounded up for ``at_least``, down for ``at_most``), ``scope = "group"`` (each
     group) or ``"all"`` (whole delegation), ``groups`` to restrict it, ``if_available``
     (``at_least`` only) lowers the minimum to what the scope can supply.
+``at_least_each``
+    At least ``count`` (default 1) representatives with *each* of ``values``: one minimum
+    per value (every partner country represented, say).
 ``max_per``
     At most ``count`` (default 1) representatives sharing a value of ``attribute`` (one
     per project, two per country), optionally only for ``values``.
@@ -28,9 +32,13 @@ candidates) <= upper`` per group, per delegation, per attribute value or per can
 candidate with a missing attribute value never counts as having a value. Any rule may be
 ``soft`` (see :mod:`selection.model.program` for how soft rules enter the objective).
 
+To add a kind: a spec model in :mod:`scoring.config` (its keys), a class here (what it
+counts and how to recount it), its entry in :data:`CONSTRAINTS`, and its case in the
+contract test (``tests/selection/model/test_rule_contract.py``).
+
 Examples
 --------
->>> AtLeast(attribute="gender", value="F", count=1).describe()
+>>> make_rule("at_least", attribute="gender", value="F", count=1).describe()
 'at least 1 representative with gender = F in each group'
 >>> CONSTRAINTS["max_per"](attribute="project").describe()
 'at most 1 representative per project value in each group'
@@ -39,272 +47,94 @@ Examples
 from __future__ import annotations
 
 import math
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import ValidationError
+import pandas as pd
+from pydantic import BaseModel, ValidationError
 
-from scoring.config import ConstraintSpec, SelectionConfig, config_issue
-from scoring.errors import InvalidEventError, Issue
+from scoring.config import (
+    AtLeastEachSpec,
+    AtLeastSpec,
+    AtMostSpec,
+    ConstraintSpec,
+    DistinctSpec,
+    ExcludeSpec,
+    MaxPerSpec,
+    MinMeritSpec,
+    RequireSpec,
+    SelectionConfig,
+    config_issue,
+    constraint_spec,
+)
+from scoring.errors import InvalidEventError, Issue, plural
 from selection import columns as col
 from selection.model.pool import BoolArray, IntArray, Pool
 from selection.model.program import ModelBuilder, Tags
-
-if TYPE_CHECKING:
-    from selection.model.selection import Selection
+from selection.model.rule import (
+    CHOSEN,
+    SELECTABLE,
+    Constraint,
+    Counts,
+    Forced,
+    Quota,
+    Violation,
+    required_text,
+)
 
 __all__ = [
     "CONSTRAINTS",
     "AtLeast",
+    "AtLeastEach",
     "AtMost",
-    "Constraint",
-    "Counts",
     "Distinct",
     "Exclude",
     "MaxPer",
     "MinMerit",
     "Require",
     "Seats",
-    "Violation",
-    "constraint_from_spec",
     "make_rule",
+    "rule_from_spec",
     "rules_from_specs",
+    "seats_rule",
 ]
 
 _NOT_ATTRIBUTES = (col.CANDIDATE_ID, col.NAME, col.ELIGIBLE, col.MERIT, col.MERIT_SE, col.LOTTERY)
-_COMMON = frozenset({"name", "soft", "priority", "penalty"})
+_KEY = "_key"
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One place where a delegation breaks (or bends) a rule.
-
-    ``group`` is a group name or ``"*"`` for the whole delegation; ``value`` the attribute
-    value or candidate id concerned (``""`` if none); ``required`` what the rule asks, in
-    words; ``actual`` the count reached; ``bent_by`` the shortfall or excess.
-
-    Examples
-    --------
-    >>> Violation("1 woman", "Asia", "", "at least 1", 0, 1, "group Asia has none").bent_by
-    1
-    """
-
-    rule: str
-    group: str
-    value: str
-    required: str
-    actual: int
-    bent_by: int
-    message: str
-
-
-def _plural(n: float, word: str) -> str:
-    return f"{n:g} {word}{'' if n == 1 else 's'}"
-
-
-def _required(lower: float, upper: float) -> str:
-    if lower == upper:
-        return f"exactly {lower:g}"
-    return f"at least {lower:g}" if np.isfinite(lower) else f"at most {upper:g}"
-
-
-@dataclass(frozen=True, eq=False)
-class Counts:
-    """What a rule counts: ``lower[k] <= tally of key k <= upper[k]``.
-
-    Per candidate: ``member`` (counted), ``key`` (its row), ``scope`` (the group or
-    delegation whose seats it competes for, ``-1`` outside the rule), ``distinct`` (value
-    codes when different values are counted instead of candidates). Per key: bounds,
-    ``active``, the scope, and the group, value and candidate it is about (``-1``: none).
-    Per scope: ``seats``.
-
-    Examples
-    --------
-    >>> from selection.model.pool import example_event, prepare_pool
-    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> counts = AtLeast(attribute="gender", value="F", count=1).counts(pool)
-    >>> counts.lower.tolist(), counts.available(pool).tolist()
-    ([1.0, 1.0], [2, 1])
-    """
-
-    member: BoolArray
-    key: IntArray
-    scope: IntArray
-    lower: np.ndarray
-    upper: np.ndarray
-    active: BoolArray
-    key_scope: IntArray
-    group: IntArray
-    value: IntArray
-    item: IntArray
-    seats: IntArray
-    distinct: IntArray | None = None
-
-    def tally(self, positions: IntArray) -> IntArray:
-        """Count per key the members (or their different values) among ``positions``."""
-        chosen = positions[self.member[positions]]
-        keys = self.key[chosen]
-        if self.distinct is not None:
-            width = int(self.distinct.max(initial=0)) + 1
-            keys = np.unique(keys * width + self.distinct[chosen]) // width
-        return np.bincount(keys, minlength=len(self.lower))[: len(self.lower)]
-
-    def available(self, pool: Pool) -> IntArray:
-        """Tally over every selectable candidate."""
-        return self.tally(pool.x_positions)
-
-    def bent(self, n: IntArray, keys: IntArray | slice = slice(None)) -> np.ndarray:
-        """Return how far tallies ``n`` of ``keys`` bend the rule (0 where it holds)."""
-        over = np.maximum(np.maximum(self.lower[keys] - n, n - self.upper[keys]), 0)
-        return np.where(self.active[keys], over, 0)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Constraint(ABC):
-    """A rule: name, description, model rows and a solver-free check.
-
-    Subclasses say what they count (:meth:`_compute`); rows, checks, facts and presolve
-    issues follow from that.
-
-    Examples
-    --------
-    >>> rule = MaxPer(attribute="project", name="one per project")
-    >>> isinstance(rule, Constraint), rule.kind, rule.label, rule.couples_groups
-    (True, 'max_per', 'one per project', False)
-
-    Parameters
-    ----------
-    name
-        Short name shown in reports; defaults to :meth:`describe`.
-    soft
-        Bend the rule when the others leave no choice (reported with how far).
-    priority
-        Soft rules without a penalty are satisfied lexicographically, higher first,
-        before merit is maximised.
-    penalty
-        Soft rules with a penalty are traded against merit: bending by one costs
-        ``penalty`` merit units.
-    """
-
-    kind: ClassVar[str] = ""
-    options: ClassVar[frozenset[str]] = frozenset()
-    short_code: ClassVar[str] = "selection.min_unavailable"
-    name: str | None = None
-    soft: bool = False
-    priority: int = 0
-    penalty: float | None = None
-
-    @property
-    def label(self) -> str:
-        """The rule's name, or its description when it has none."""
-        return self.name or self.describe()
-
-    @property
-    def couples_groups(self) -> bool:
-        """Whether the rule links groups (a delegation-wide count)."""
-        return False
-
-    @abstractmethod
-    def describe(self) -> str:
-        """Return what the rule asks, in plain words."""
-
-    @abstractmethod
-    def _compute(self, pool: Pool) -> Counts: ...
-
-    def counts(self, pool: Pool) -> Counts:
-        """Return what the rule counts in ``pool`` (computed once per pool)."""
-        return pool.cached((self, "counts"), lambda: self._compute(pool))
-
-    def _suffix(self, pool: Pool, value: int) -> str:
-        return ""
-
-    def tally_text(self, pool: Pool, n: int, value: int, noun: str) -> str:
-        """Return ``n`` of ``noun`` counted by the rule, in words (value code or ``-1``)."""
-        return f"{_plural(n, noun)}{self._suffix(pool, value)}"
-
-    def problems(self, pool: Pool) -> list[str]:
-        """Return why the rule cannot be applied to ``pool`` (empty when it can)."""
-        out = []
-        if self.penalty is not None and not self.soft:
-            out.append("'penalty' only applies to soft rules; add soft = true")
-        if self.penalty is not None and self.priority != 0:
-            out.append("give a soft rule either a 'priority' or a 'penalty', not both")
-        return out
-
-    def add_rows(self, builder: ModelBuilder, pool: Pool, index: int) -> None:
-        """Add this rule's rows (rule ``index``) to the model; rows that cannot bind are skipped."""
-        c = self.counts(pool)
-        keep = c.active & ((c.lower > 0) | (c.upper < c.available(pool)))
-        indptr, cols = builder.members(c.member, c.key, len(c.lower))
-        sizes = np.diff(indptr)
-        tags = Tags.of(
-            int(keep.sum()),
-            lower=c.lower[keep],
-            upper=c.upper[keep],
-            rule=index,
-            group=c.group[keep],
-            value=c.value[keep],
-            item=c.item[keep],
-            role=0,
+def _recounted(
+    rule: Constraint,
+    groups: Sequence[str],
+    values: Sequence[str],
+    n: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[Violation, ...]:
+    """Violations from recounted tallies ``n`` against bounds, one entry per key."""
+    bent = np.maximum(np.maximum(lower - n, n - upper), 0)
+    return tuple(
+        Violation(
+            rule.label,
+            groups[k],
+            values[k],
+            required_text(lower[k], upper[k]),
+            int(n[k]),
+            int(bent[k]),
+            f"{groups[k]} {values[k]}: {int(n[k])}, '{rule.label}' requires "
+            f"{required_text(lower[k], upper[k])}.",
         )
-        builder.add_rows(
-            tags, np.concatenate(([0], np.cumsum(sizes[keep]))), cols[np.repeat(keep, sizes)]
-        )
-
-    def _bends(self, selection: Selection) -> tuple[Counts, IntArray, np.ndarray]:
-        c = self.counts(selection.pool)
-        n = c.tally(selection.positions)
-        return c, n, c.bent(n)
-
-    def bent_by(self, selection: Selection) -> int:
-        """Return how far a finished delegation bends the rule in all (0: it holds)."""
-        return int(self._bends(selection)[2].sum())
-
-    def violations(self, selection: Selection) -> tuple[Violation, ...]:
-        """Return where a finished delegation breaks the rule, counted without a solver."""
-        pool = selection.pool
-        c, n, bent = self._bends(selection)
-        out = []
-        for k in np.flatnonzero(bent > 0).tolist():
-            g, v, p, got = int(c.group[k]), int(c.value[k]), int(c.item[k]), int(n[k])
-            need = _required(c.lower[k], c.upper[k])
-            text = (
-                f"{pool.label(p)} is {'' if got else 'not '}selected, against '{self.label}'."
-                if p >= 0
-                else f"{pool.where(g)} has "
-                f"{self.tally_text(pool, got, v, 'representative')}; '{self.label}' "
-                f"requires {need}."
-            )
-            value = str(pool.candidate_ids[p]) if p >= 0 else self._value_name(pool, v)
-            out.append(
-                Violation(
-                    self.label,
-                    pool.group_names[g] if g >= 0 else "*",
-                    value,
-                    need,
-                    got,
-                    int(bent[k]),
-                    text,
-                )
-            )
-        return tuple(out)
-
-    def _value_name(self, pool: Pool, value: int) -> str:
-        return ""
+        for k in np.flatnonzero(bent > 0).tolist()
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Scoped(Constraint):
     scope: Literal["group", "all"] = "group"
     groups: tuple[str, ...] | None = None
-
-    @property
-    def couples_groups(self) -> bool:
-        return self.scope == "all"
 
     def _scoped(self, pool: Pool, member: BoolArray, lower: object, upper: object) -> Counts:
         """Counts per group (or one for the delegation) of members in scope."""
@@ -345,15 +175,34 @@ class _Scoped(Constraint):
         return base + (f" (groups {', '.join(self.groups)})" if self.groups is not None else "")
 
     def problems(self, pool: Pool) -> list[str]:
-        out = super().problems(pool)
         unknown = sorted(set(self.groups or ()) - set(pool.group_names))
-        return out + ([f"unknown group(s) {unknown}"] if unknown else [])
+        return [f"unknown group(s) {unknown}"] if unknown else []
+
+    def _scope_frame(
+        self, frame: pd.DataFrame, seats: Mapping[str, int]
+    ) -> tuple[pd.DataFrame, list[str], dict[str, int]]:
+        """The rows in scope with their scope label (``_key``), the scope labels, their seats.
+
+        Recount helper: every group in scope is a scope of its own (``scope = "group"``)
+        or all of them are one scope, ``"*"``.
+        """
+        names = sorted(frame[col.GROUP].unique().tolist())
+        ok = [g for g in names if self.groups is None or g in self.groups]
+        inside = frame[frame[col.GROUP].isin(ok)]
+        if self.scope == "group":
+            return inside.assign(**{_KEY: inside[col.GROUP]}), ok, {g: seats[g] for g in ok}
+        labels = ["*"] if ok else []
+        return inside.assign(**{_KEY: "*"}), labels, {"*": sum(seats[g] for g in ok)}
 
 
 @dataclass(frozen=True, kw_only=True)
 class _OnAttribute(_Scoped):
     attribute: str | None = None
     values: tuple[str, ...] | None = None
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return (str(self.attribute),)
 
     def _wanted(self) -> tuple[str, ...] | None:
         return self.values
@@ -362,6 +211,12 @@ class _OnAttribute(_Scoped):
         codes, names = pool.codes(str(self.attribute))
         wanted = self._wanted()
         return np.isin(codes, [i for i, v in enumerate(names) if wanted is None or v in wanted])
+
+    def _matches(self, frame: pd.DataFrame) -> pd.Series:
+        """Recount helper: rows whose attribute value the rule counts (never a missing one)."""
+        values = frame[str(self.attribute)]
+        wanted = self._wanted()
+        return values.notna() & (values.isin(wanted) if wanted is not None else True)
 
     def _by_value(self, scoped: Counts, pool: Pool) -> Counts:
         """Split per-scope counts into one count per (scope, value) pair that has members.
@@ -405,9 +260,7 @@ class _OnAttribute(_Scoped):
 
     def problems(self, pool: Pool) -> list[str]:
         out = super().problems(pool)
-        if self.attribute is None:
-            out.append(f"'{self.kind}' needs an 'attribute'")
-        elif self.attribute not in pool.frame.columns or self.attribute in _NOT_ATTRIBUTES:
+        if self.attribute not in pool.frame.columns or self.attribute in _NOT_ATTRIBUTES:
             names = [c for c in pool.frame.columns if c not in _NOT_ATTRIBUTES]
             out.append(f"attribute '{self.attribute}' is not a candidate column ({names})")
         return out
@@ -419,41 +272,57 @@ class _Quota(_OnAttribute):
     count: int | None = None
     share: float | None = None
     at_least: ClassVar[bool] = True
-    options: ClassVar[frozenset[str]] = frozenset(
-        {"attribute", "value", "values", "count", "share", "scope", "groups"}
-    )
 
     def _wanted(self) -> tuple[str, ...] | None:
         return (self.value,) if self.value is not None else self.values
 
+    def _bound(self, seats: int) -> float:
+        if self.count is not None:
+            return float(self.count)
+        rounding = math.ceil if self.at_least else math.floor
+        return float(rounding(Fraction(repr(self.share)) * int(seats)))
+
     def _compute(self, pool: Pool) -> Counts:
         seats = self._scoped(pool, self._match(pool), 0, 0).seats
-        if self.count is not None:
-            bound = np.full(len(seats), self.count, dtype=float)
-        else:
-            rounding = math.ceil if self.at_least else math.floor
-            bound = np.array([rounding(Fraction(repr(self.share)) * int(s)) for s in seats], float)
+        bound = np.array([self._bound(int(s)) for s in seats], dtype=float)
         lower, upper = (bound, np.inf) if self.at_least else (-np.inf, bound)
         return self._scoped(pool, self._match(pool), lower, upper)
 
     def describe(self) -> str:
         amount = (
-            _plural(self.count, "representative")
+            plural(self.count, "representative")
             if self.count is not None
             else f"{float(self.share or 0) * 100:g}% of the seats"
         )
         word = "at least" if self.at_least else "at most"
         return f"{word} {amount}{self._what()} {self._where()}"
 
-    def problems(self, pool: Pool) -> list[str]:
-        out = super().problems(pool)
-        if (self.value is None) == (self.values is None):
-            out.append(f"'{self.kind}' needs exactly one of 'value' and 'values'")
-        if (self.count is None) == (self.share is None):
-            out.append(f"'{self.kind}' needs exactly one of 'count' and 'share'")
-        if (self.count or 0) < 0 or not 0 <= (self.share or 0) <= 1:
-            out.append("'count' must be >= 0 and 'share' between 0 and 1")
-        return out
+    def _if_available(self) -> bool:
+        return False
+
+    def recount(self, frame: pd.DataFrame, seats: Mapping[str, int]) -> tuple[Violation, ...]:
+        rows, labels, scope_seats = self._scope_frame(frame, seats)
+        match = self._matches(rows)
+        by = rows[_KEY]
+        n = (match & rows[CHOSEN]).groupby(by).sum().reindex(labels, fill_value=0).to_numpy()
+        bound = np.array([self._bound(scope_seats[s]) for s in labels], dtype=float)
+        if self.at_least:
+            lower, upper = bound, np.full(len(labels), np.inf)
+            if self._if_available():
+                have = (match & rows[SELECTABLE]).groupby(by).sum()
+                lower = np.minimum(lower, have.reindex(labels, fill_value=0).to_numpy())
+        else:
+            lower, upper = np.full(len(labels), -np.inf), bound
+        return _recounted(self, labels, [""] * len(labels), n, lower, upper)
+
+    def quotas(self, pool: Pool) -> tuple[Quota, ...]:
+        if self.scope != "group":
+            return ()
+        c = self.counts(pool)
+        lower = np.where(c.active, c.lower, -np.inf)
+        upper = np.where(c.active, c.upper, np.inf)
+        values = frozenset(self._wanted() or ())
+        return (Quota(self.label, str(self.attribute), values, lower, upper),)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -467,8 +336,11 @@ class AtLeast(_Quota):
     """
 
     kind: ClassVar[str] = "at_least"
-    options: ClassVar[frozenset[str]] = _Quota.options | {"if_available"}
+    spec: ClassVar[type[BaseModel] | None] = AtLeastSpec
     if_available: bool = False
+
+    def _if_available(self) -> bool:
+        return self.if_available
 
     def _compute(self, pool: Pool) -> Counts:
         counts = super()._compute(pool)
@@ -491,7 +363,102 @@ class AtMost(_Quota):
     """
 
     kind: ClassVar[str] = "at_most"
+    spec: ClassVar[type[BaseModel] | None] = AtMostSpec
     at_least: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AtLeastEach(_OnAttribute):
+    """At least ``count`` representatives with each of ``values``: one minimum per value.
+
+    Every listed value has its row in every scope, even a value nobody in the scope has
+    (then presolve says so, unless ``if_available`` lowers that minimum to zero).
+
+    Examples
+    --------
+    >>> AtLeastEach(attribute="country", values=("BRA", "MEX"), scope="all").describe()
+    'at least 1 representative with each country of {BRA, MEX} in the delegation'
+    """
+
+    kind: ClassVar[str] = "at_least_each"
+    spec: ClassVar[type[BaseModel] | None] = AtLeastEachSpec
+    values: tuple[str, ...] = ()
+    count: int = 1
+    if_available: bool = False
+
+    def describe(self) -> str:
+        extra = " (or as many as available)" if self.if_available else ""
+        return (
+            f"at least {plural(self.count, 'representative')} with each {self.attribute} of "
+            f"{{{', '.join(self.values)}}} {self._where()}{extra}"
+        )
+
+    def _compute(self, pool: Pool) -> Counts:
+        scoped = self._scoped(pool, np.ones(pool.n_candidates, dtype=bool), self.count, np.inf)
+        codes, names = pool.codes(str(self.attribute))
+        index = {v: i for i, v in enumerate(self.values)}
+        which = np.array([index.get(v, -1) for v in names] + [-1], dtype=np.int64)[codes]
+        n_scopes, n_values = len(scoped.lower), len(self.values)
+        member = scoped.member & (which >= 0)
+        key = np.where(member, scoped.key * n_values + np.maximum(which, 0), 0)
+        scope = np.repeat(np.arange(n_scopes), n_values)
+        counts = Counts(
+            member,
+            key,
+            scoped.scope,
+            scoped.lower[scope],
+            scoped.upper[scope],
+            scoped.active[scope],
+            scope,
+            scoped.group[scope],
+            np.tile(np.arange(n_values), n_scopes),
+            np.full(len(scope), -1),
+            scoped.seats,
+        )
+        if self.if_available:
+            return replace(counts, lower=np.minimum(counts.lower, counts.available(pool)))
+        return counts
+
+    def _value_name(self, pool: Pool, value: int) -> str:
+        return self.values[value] if value >= 0 else ""
+
+    def recount(self, frame: pd.DataFrame, seats: Mapping[str, int]) -> tuple[Violation, ...]:
+        rows, labels, _ = self._scope_frame(frame, seats)
+        keys = pd.MultiIndex.from_product([labels, list(self.values)])
+        by = [rows[_KEY], rows[str(self.attribute)]]
+        n = rows[CHOSEN].groupby(by).sum().reindex(keys, fill_value=0).to_numpy()
+        lower = np.full(len(keys), float(self.count))
+        if self.if_available:
+            have = rows[SELECTABLE].groupby(by).sum().reindex(keys, fill_value=0).to_numpy()
+            lower = np.minimum(lower, have)
+        return _recounted(
+            self,
+            keys.get_level_values(0).tolist(),
+            keys.get_level_values(1).tolist(),
+            n,
+            lower,
+            np.full(len(keys), np.inf),
+        )
+
+    def quotas(self, pool: Pool) -> tuple[Quota, ...]:
+        if self.scope != "group":
+            return ()
+        c = self.counts(pool)
+        out = []
+        for v, value in enumerate(self.values):
+            lower = np.full(pool.n_groups, -np.inf)
+            keys = np.flatnonzero((c.value == v) & c.active)
+            lower[c.group[keys]] = c.lower[keys]
+            out.append(
+                Quota(
+                    self.label,
+                    str(self.attribute),
+                    frozenset({value}),
+                    lower,
+                    np.full(pool.n_groups, np.inf),
+                )
+            )
+        return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -505,20 +472,27 @@ class MaxPer(_OnAttribute):
     """
 
     kind: ClassVar[str] = "max_per"
-    options: ClassVar[frozenset[str]] = frozenset(
-        {"attribute", "count", "values", "scope", "groups"}
-    )
+    spec: ClassVar[type[BaseModel] | None] = MaxPerSpec
     count: int = 1
 
     def describe(self) -> str:
         only = f" (values {', '.join(self.values)})" if self.values is not None else ""
         return (
-            f"at most {_plural(self.count, 'representative')} per {self.attribute} "
+            f"at most {plural(self.count, 'representative')} per {self.attribute} "
             f"value{only} {self._where()}"
         )
 
     def _compute(self, pool: Pool) -> Counts:
         return self._by_value(self._scoped(pool, self._match(pool), -np.inf, self.count), pool)
+
+    def recount(self, frame: pd.DataFrame, seats: Mapping[str, int]) -> tuple[Violation, ...]:
+        rows, _, _ = self._scope_frame(frame, seats)
+        rows = rows[self._matches(rows)]
+        n = rows[CHOSEN].groupby([rows[_KEY], rows[str(self.attribute)]]).sum()
+        groups = n.index.get_level_values(0).tolist()
+        values = [str(v) for v in n.index.get_level_values(1)]
+        upper = np.full(len(n), float(self.count))
+        return _recounted(self, groups, values, n.to_numpy(), np.full(len(n), -np.inf), upper)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -535,9 +509,8 @@ class Distinct(_OnAttribute):
     """
 
     kind: ClassVar[str] = "distinct"
-    options: ClassVar[frozenset[str]] = frozenset(
-        {"attribute", "min", "values", "scope", "groups", "if_available"}
-    )
+    spec: ClassVar[type[BaseModel] | None] = DistinctSpec
+    counts_values: ClassVar[bool] = True
     min: int = 1
     if_available: bool = False
 
@@ -556,6 +529,20 @@ class Distinct(_OnAttribute):
 
     def tally_text(self, pool: Pool, n: int, value: int, noun: str) -> str:
         return f"{noun}s with {n} different {self.attribute} values"
+
+    def recount(self, frame: pd.DataFrame, seats: Mapping[str, int]) -> tuple[Violation, ...]:
+        rows, labels, _ = self._scope_frame(frame, seats)
+        rows = rows[self._matches(rows)]
+        values = rows[str(self.attribute)]
+        kinds = values[rows[CHOSEN]].groupby(rows[_KEY][rows[CHOSEN]]).nunique()
+        n = kinds.reindex(labels, fill_value=0).to_numpy()
+        lower = np.full(len(labels), float(self.min))
+        if self.if_available:
+            mask = rows[SELECTABLE]
+            have = values[mask].groupby(rows[_KEY][mask]).nunique()
+            lower = np.minimum(lower, have.reindex(labels, fill_value=0).to_numpy())
+        upper = np.full(len(labels), np.inf)
+        return _recounted(self, labels, [""] * len(labels), n, lower, upper)
 
     def add_rows(self, builder: ModelBuilder, pool: Pool, index: int) -> None:
         c = self.counts(pool)
@@ -600,7 +587,8 @@ class MinMerit(_Scoped):
     """
 
     kind: ClassVar[str] = "min_merit"
-    options: ClassVar[frozenset[str]] = frozenset({"merit", "scope", "groups"})
+    spec: ClassVar[type[BaseModel] | None] = MinMeritSpec
+    depends_on_merit: ClassVar[bool] = True
     merit: float | None = None
 
     def describe(self) -> str:
@@ -612,21 +600,25 @@ class MinMerit(_Scoped):
     def _suffix(self, pool: Pool, value: int) -> str:
         return f" with merit below {self.merit or 0:g}"
 
-    def problems(self, pool: Pool) -> list[str]:
-        out = super().problems(pool)
-        if self.merit is None or not math.isfinite(self.merit):
-            out.append("'min_merit' needs a finite 'merit' floor")
-        return out
+    def recount(self, frame: pd.DataFrame, seats: Mapping[str, int]) -> tuple[Violation, ...]:
+        rows, labels, _ = self._scope_frame(frame, seats)
+        below = rows[col.MERIT].astype(float) < float(self.merit or 0.0)
+        n = (below & rows[CHOSEN]).groupby(rows[_KEY]).sum().reindex(labels, fill_value=0)
+        k = len(labels)
+        return _recounted(self, labels, [""] * k, n.to_numpy(), np.full(k, -np.inf), np.zeros(k))
+
+    def forced(self, pool: Pool) -> Forced | None:
+        below = np.flatnonzero(self.counts(pool).member & pool.selectable)
+        return Forced(below, False, "not_selected.below_min_merit", f"merit below {self.merit:g}")
 
 
 @dataclass(frozen=True, kw_only=True)
 class _ByIds(Constraint):
-    options: ClassVar[frozenset[str]] = frozenset({"ids"})
     ids: tuple[str, ...] = ()
     required: ClassVar[bool] = True
 
     def _positions(self, pool: Pool) -> IntArray:
-        return np.array(sorted(p for p in map(pool.position, self.ids) if p >= 0), dtype=np.int64)
+        return np.unique(np.array([p for p in map(pool.position, self.ids) if p >= 0], np.int64))
 
     def _compute(self, pool: Pool) -> Counts:
         pos = self._positions(pool)
@@ -654,11 +646,25 @@ class _ByIds(Constraint):
         return f" among {', '.join(self.ids)}"
 
     def problems(self, pool: Pool) -> list[str]:
-        out = super().problems(pool)
         unknown = sorted(i for i in self.ids if pool.position(i) < 0)
-        if not self.ids or unknown:
-            out.append(f"'{self.kind}' needs known candidate 'ids' (unknown: {unknown})")
-        return out
+        if not unknown:
+            return []
+        return [f"'{self.kind}' needs known candidate 'ids' (unknown: {unknown})"]
+
+    def recount(self, frame: pd.DataFrame, seats: Mapping[str, int]) -> tuple[Violation, ...]:
+        rows = frame[frame[col.CANDIDATE_ID].isin(self.ids)]
+        n = rows[CHOSEN].astype(np.int64).to_numpy()
+        k = len(rows)
+        lower, upper = (
+            (np.ones(k), np.full(k, np.inf))
+            if self.required
+            else (
+                np.full(k, -np.inf),
+                np.zeros(k),
+            )
+        )
+        ids = rows[col.CANDIDATE_ID].astype(str).tolist()
+        return _recounted(self, rows[col.GROUP].tolist(), ids, n, lower, upper)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -672,10 +678,14 @@ class Require(_ByIds):
     """
 
     kind: ClassVar[str] = "require"
+    spec: ClassVar[type[BaseModel] | None] = RequireSpec
     short_code: ClassVar[str] = "selection.require_unselectable"
 
     def describe(self) -> str:
         return f"{', '.join(self.ids)} must be selected"
+
+    def forced(self, pool: Pool) -> Forced | None:
+        return Forced(self._positions(pool), True, "selected.required", "required")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -689,10 +699,14 @@ class Exclude(_ByIds):
     """
 
     kind: ClassVar[str] = "exclude"
+    spec: ClassVar[type[BaseModel] | None] = ExcludeSpec
     required: ClassVar[bool] = False
 
     def describe(self) -> str:
         return f"{', '.join(self.ids)} must not be selected"
+
+    def forced(self, pool: Pool) -> Forced | None:
+        return Forced(self._positions(pool), False, "not_selected.excluded", "excluded")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -707,25 +721,20 @@ class Seats(Constraint):
 
     kind: ClassVar[str] = "seats"
     short_code: ClassVar[str] = "selection.too_few_eligible"
+    relax_tier: ClassVar[int] = 2
     per_group: int = 3
     overrides: tuple[tuple[str, int], ...] = ()
 
-    @classmethod
-    def from_config(cls, config: SelectionConfig) -> Seats:
-        """Return the seats rule of a selection config."""
-        return cls(per_group=config.per_group, overrides=tuple(sorted(config.seats.items())))
-
     def describe(self) -> str:
         extra = ", ".join(f"{g}: {n}" for g, n in self.overrides)
-        return f"exactly {_plural(self.per_group, 'representative')} per group" + (
+        return f"exactly {plural(self.per_group, 'representative')} per group" + (
             f" ({extra})" if extra else ""
         )
 
     def problems(self, pool: Pool) -> list[str]:
-        out = super().problems(pool)
         if self.soft or any(n < 0 for _, n in self.overrides):
-            out.append("seats cannot be soft or negative")
-        return out
+            return ["seats cannot be soft or negative"]
+        return []
 
     def _compute(self, pool: Pool) -> Counts:
         n, seats = pool.n_groups, pool.seats.astype(float)
@@ -743,62 +752,65 @@ class Seats(Constraint):
             pool.seats,
         )
 
+    def recount(self, frame: pd.DataFrame, seats: Mapping[str, int]) -> tuple[Violation, ...]:
+        groups = sorted(frame[col.GROUP].unique().tolist())
+        n = frame[CHOSEN].groupby(frame[col.GROUP]).sum().reindex(groups, fill_value=0)
+        want = np.array([float(seats[g]) for g in groups])
+        return _recounted(self, groups, [""] * len(groups), n.to_numpy(), want, want)
+
+    def presolve_issues(self, pool: Pool) -> list[Issue]:
+        issues = super().presolve_issues(pool)
+        return issues + [
+            Issue(
+                "warning",
+                "selection.unknown_group",
+                f"Seats are set for group '{name}', which has no candidates.",
+                value=name,
+            )
+            for name, _ in self.overrides
+            if name not in pool.group_names
+        ]
+
 
 CONSTRAINTS: dict[str, type[Constraint]] = {
-    c.kind: c for c in (AtLeast, AtMost, MaxPer, Distinct, Require, Exclude, MinMerit)
+    c.kind: c for c in (AtLeast, AtMost, AtLeastEach, MaxPer, Distinct, Require, Exclude, MinMerit)
 }
-"""Registry of the constraint kinds of ``[[selection.constraints]]``, by kind."""
+"""Registry of the rule kinds of ``[[selection.constraints]]``, by kind."""
 
 
-def constraint_from_spec(spec: ConstraintSpec) -> tuple[Constraint, list[str]]:
-    """Turn one ``[[selection.constraints]]`` entry into a rule object.
-
-    Returns the rule and the keys given that do not apply to its kind (other problems
-    are found by :meth:`Constraint.problems` against the data).
+def seats_rule(config: SelectionConfig) -> Constraint:
+    """Return the seats rule of a selection config (``per_group`` and ``seats``).
 
     Examples
     --------
-    >>> rule, problems = constraint_from_spec(ConstraintSpec(kind="max_per", attribute="project"))
-    >>> rule.describe(), problems
-    ('at most 1 representative per project value in each group', [])
-    >>> constraint_from_spec(ConstraintSpec(kind="require", ids=("a",), count=2))[1]
-    ["key(s) ['count'] do not apply to 'require'"]
+    >>> seats_rule(SelectionConfig(per_group=2, seats={"Asia": 1})).describe()
+    'exactly 2 representatives per group (Asia: 1)'
     """
-    cls = CONSTRAINTS[spec.kind]
-    given = spec.model_fields_set - {"kind"}
-    extra = sorted(given - _COMMON - cls.options)
-    names = {f.name for f in fields(cls)}
-    rule = cls(**{k: getattr(spec, k) for k in given if k in names})
-    return rule, [f"key(s) {extra} do not apply to '{spec.kind}'"] if extra else []
+    return Seats(per_group=config.per_group, overrides=tuple(sorted(config.seats.items())))
 
 
-def rules_from_specs(specs: Sequence[ConstraintSpec]) -> tuple[list[Constraint], list[Issue]]:
-    """Turn every ``[[selection.constraints]]`` entry into a rule; collect every problem.
-
-    Each problem is an ``selection.invalid_rule`` error located at
-    ``selection.constraints[i]``.
+def rule_from_spec(spec: ConstraintSpec) -> Constraint:
+    """Turn one validated ``[[selection.constraints]]`` entry into its rule object.
 
     Examples
     --------
-    >>> rules, problems = rules_from_specs([ConstraintSpec(kind="max_per", attribute="project")])
-    >>> [r.kind for r in rules], problems
-    (['max_per'], [])
+    >>> from scoring.config import constraint_spec
+    >>> rule_from_spec(constraint_spec({"kind": "max_per", "attribute": "project"})).describe()
+    'at most 1 representative per project value in each group'
     """
-    rules: list[Constraint] = []
-    issues: list[Issue] = []
-    for i, spec in enumerate(specs):
-        rule, problems = constraint_from_spec(spec)
-        issues += [
-            Issue(
-                "error",
-                "selection.invalid_rule",
-                f"rule {i + 1}: {p}",
-                column=f"selection.constraints[{i}]",
-            )
-            for p in problems
-        ]
-        rules.append(rule)
-    return rules, issues
+    return CONSTRAINTS[spec.kind].from_spec(spec)
+
+
+def rules_from_specs(specs: Sequence[ConstraintSpec]) -> list[Constraint]:
+    """Turn every ``[[selection.constraints]]`` entry into its rule object, in order.
+
+    Examples
+    --------
+    >>> from scoring.config import constraint_spec
+    >>> [r.kind for r in rules_from_specs([constraint_spec({"kind": "exclude", "ids": ["a"]})])]
+    ['exclude']
+    """
+    return [rule_from_spec(spec) for spec in specs]
 
 
 def make_rule(kind: str, **keys: Any) -> Constraint:
@@ -810,7 +822,7 @@ def make_rule(kind: str, **keys: Any) -> Constraint:
     Raises
     ------
     InvalidEventError
-        An unknown kind, or keys that are invalid or do not apply to the kind.
+        An unknown kind, or keys that are invalid or do not go with the kind.
 
     Examples
     --------
@@ -822,13 +834,8 @@ def make_rule(kind: str, **keys: Any) -> Constraint:
     if kind == Seats.kind:
         return Seats(**keys)
     try:
-        spec = ConstraintSpec.model_validate({"kind": kind, **keys})
+        spec = constraint_spec({"kind": kind, **keys})
     except ValidationError as exc:
-        where = "selection.constraints[0]"
-        raise InvalidEventError(
-            [config_issue(error, "rule", prefix=where) for error in exc.errors()]
-        ) from None
-    rules, issues = rules_from_specs([spec])
-    if issues:
-        raise InvalidEventError(issues)
-    return rules[0]
+        issues = [config_issue(e, "rule", prefix="rule") for e in exc.errors()]
+        raise InvalidEventError(issues) from None
+    return rule_from_spec(spec)

@@ -125,7 +125,7 @@ class Pool:
     group_names
         Sorted group names; ``group_code`` indexes into it.
     seats
-        Seats of each group (``per_group`` or its override).
+        The seats of each group (``per_group`` or its override).
     grid_merit
         ``round(merit / grid_step)`` (0 for candidates without merit).
     selectable
@@ -319,7 +319,7 @@ def prepare_pool(
         ``candidate_id, merit``, optional ``group`` (must agree) and ``merit_se``. A
         candidate without a row or with ``NaN`` merit has no marks and is never selected.
     config
-        Seats per group (``per_group`` and ``seats``) and the seed.
+        The seats per group (``per_group`` and ``seats``) and the seed.
     seed
         Overrides ``config.seed`` for the lottery.
 

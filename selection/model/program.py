@@ -32,14 +32,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from selection.model.pool import BoolArray, IntArray, Pool
-
-if TYPE_CHECKING:
-    from selection.model.constraints import Constraint
 
 __all__ = [
     "AUX",
@@ -47,6 +44,7 @@ __all__ = [
     "SLACK_LO",
     "Model",
     "ModelBuilder",
+    "ProgramRule",
     "Stage",
     "Tags",
     "X",
@@ -55,6 +53,32 @@ __all__ = [
 
 X, AUX, SLACK_LO, SLACK_HI = 0, 1, 2, 3
 """Column roles: candidate binary, auxiliary binary, slack below a lower / above an upper bound."""
+
+
+class ProgramRule(Protocol):
+    """What the programme needs of a rule: its kind, how it bends, and its rows.
+
+    Rules (:class:`selection.model.rule.Constraint`) satisfy it; the programme never needs
+    to know their classes.
+    """
+
+    kind: ClassVar[str]
+    relax_tier: ClassVar[int]
+
+    @property
+    def soft(self) -> bool:
+        """Whether the rule may bend."""
+
+    @property
+    def priority(self) -> int:
+        """Soft rules: order of the lexicographic stages; hard ones: order of bending."""
+
+    @property
+    def penalty(self) -> float | None:
+        """Soft rules: merit lost per unit of bend."""
+
+    def add_rows(self, builder: ModelBuilder, pool: Pool, index: int) -> None:
+        """Add the rule's rows (rule ``index``) to ``builder``."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,11 +220,11 @@ class Model:
 
     Examples
     --------
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from scoring.config import SelectionConfig
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> model = build_model(pool, [Seats(per_group=2)])
+    >>> model = build_model(pool, [make_rule("seats", per_group=2)])
     >>> model.n_x, model.n_rows, model.row_names()
     (6, 2, ['r000_seats_g0000', 'r000_seats_g0001'])
     """
@@ -315,7 +339,7 @@ class Model:
         )
 
 
-def _levels(rules: dict[int, Constraint], relax: bool) -> dict[int, tuple[int, int] | float]:
+def _levels(rules: dict[int, ProgramRule], relax: bool) -> dict[int, tuple[int, int] | float]:
     """Return each elastic rule's lexicographic level ``(tier, priority)`` or its penalty."""
     levels: dict[int, tuple[int, int] | float] = {}
     for k, rule in rules.items():
@@ -324,13 +348,13 @@ def _levels(rules: dict[int, Constraint], relax: bool) -> dict[int, tuple[int, i
         elif rule.soft:
             levels[k] = (0, rule.priority)
         elif relax:
-            levels[k] = (2, 0) if rule.kind == "seats" else (1, rule.priority)
+            levels[k] = (rule.relax_tier, rule.priority)
     return levels
 
 
 def build_model(
     pool: Pool,
-    rules: Sequence[Constraint],
+    rules: Sequence[ProgramRule],
     *,
     relax: bool = False,
     drop: frozenset[int] = frozenset(),
@@ -344,7 +368,8 @@ def build_model(
     rules
         The rules, the seats rule first; a rule's position is its index in names.
     relax
-        Make every rule elastic (hard rules above soft ones, the seats rule last to bend):
+        Make every rule elastic (hard rules above soft ones, rules of a higher
+        ``relax_tier``, the seats rule, last to bend):
         used for the smallest relaxation of an infeasible event.
     drop
         Indexes of rules to leave out (names of the others do not change).
@@ -360,12 +385,12 @@ def build_model(
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": list("abc"), "name": list("ABC"), "group": list("GGG")})
     >>> m = pd.DataFrame({"candidate_id": list("abc"), "merit": [1.0, 2.0, 3.0]})
     >>> cfg = SelectionConfig(per_group=2)
-    >>> model = build_model(prepare_pool(c, m, cfg), [Seats.from_config(cfg)])
+    >>> model = build_model(prepare_pool(c, m, cfg), [seats_rule(cfg)])
     >>> model.row_names(), model.col_names(), [s.name for s in model.stages]
     (['r000_seats_g0000'], ['x_000000', 'x_000001', 'x_000002'], ['merit'])
     """

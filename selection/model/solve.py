@@ -13,7 +13,7 @@ documented rule, the same whatever the solver:
    every optimum held, and the delegations tying on that too are enumerated and compared
    as in 2. The result is therefore exact even when ties are not all counted.
 
-Solvers: ``"highs"`` (highspy, model passed in bulk numpy arrays; its banner is silenced)
+Solvers: ``"highs"`` (highspy, model passed in bulk numpy arrays; silent by its own options)
 and ``"cbc"`` (the CBC binary bundled with PuLP 3.x, through PuLP). Both run with a zero
 relative gap and an absolute gap of 0.5 on the integer grid. PuLP reports "Optimal" after a
 time limit, so its solution status is read too; everything maps to :class:`SolveStatus`.
@@ -22,13 +22,13 @@ Examples
 --------
 >>> import pandas as pd
 >>> from scoring.config import SelectionConfig
->>> from selection.model.constraints import Seats
+>>> from selection.model.constraints import make_rule, seats_rule
 >>> from selection.model.program import build_model
 >>> from selection.model.pool import prepare_pool
 >>> c = pd.DataFrame({"candidate_id": list("abcd"), "name": list("ABCD"), "group": ["G"] * 4})
 >>> m = pd.DataFrame({"candidate_id": list("abcd"), "merit": [4.0, 3.0, 3.0, 1.0]})
 >>> cfg = SelectionConfig(per_group=2)
->>> model = build_model(prepare_pool(c, m, cfg), [Seats.from_config(cfg)])
+>>> model = build_model(prepare_pool(c, m, cfg), [seats_rule(cfg)])
 >>> result = solve(model)
 >>> result.status, result.n_optimal, int(result.chosen.sum())
 (<SolveStatus.OPTIMAL: 'optimal'>, 2, 2)
@@ -36,9 +36,6 @@ Examples
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +44,7 @@ from typing import Any, Protocol
 
 import highspy
 import numpy as np
+from highspy._core import _Highs as _CoreHighs  # the class highspy.Highs wraps, banner-free
 
 from scoring.errors import SolverUnavailableError
 from selection.model.program import Model
@@ -104,11 +102,11 @@ class SolveResult:
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.program import build_model
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> result = solve(build_model(pool, [Seats(per_group=2)]))
+    >>> result = solve(build_model(pool, [make_rule("seats", per_group=2)]))
     >>> result.chosen.tolist(), result.n_optimal, result.ties_capped
     ([True, True, False, False, True, True], 1, False)
     """
@@ -183,28 +181,17 @@ class _Backend(Protocol):
     def run(self, time_limit: float) -> tuple[SolveStatus, np.ndarray | None]: ...
 
 
-_BANNER_LOCK = threading.Lock()
-_banner_done = False
-
-
 def _new_highs() -> Any:
-    """Construct a silent ``highspy.Highs``: its banner goes to fd 1 at first construction."""
-    global _banner_done
-    with _BANNER_LOCK:
-        if _banner_done:
-            highs = highspy.Highs()
-        else:
-            sys.stdout.flush()
-            saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(devnull, 1)
-                highs = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-                os.close(devnull)
-            _banner_done = True
+    """Return a silent HiGHS instance.
+
+    ``highspy.Highs()`` prints HiGHS's banner to fd 1 while it constructs itself (its
+    callback set-up is a HiGHS call made before any option can be set). The core class it
+    wraps does not, so ``output_flag`` is switched off before anything can log; no file
+    descriptor is touched, so threads writing to stdout meanwhile lose nothing.
+    """
+    highs = _CoreHighs()
     highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("log_to_console", False)
     return highs
 
 
@@ -282,13 +269,13 @@ def to_pulp(model: Model, fix: Mapping[int, int] | None = None) -> tuple[Any, li
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.program import build_model
     >>> from selection.model.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
     >>> cfg = SelectionConfig(per_group=1)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), cfg)
-    >>> problem, variables = to_pulp(build_model(pool, [Seats.from_config(cfg)]))
+    >>> problem, variables = to_pulp(build_model(pool, [seats_rule(cfg)]))
     >>> [c.name for c in problem.constraints()], [v.name for v in variables]
     (['r000_seats_g0000'], ['x_000000'])
     """
@@ -451,13 +438,13 @@ def check_feasible(
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.program import build_model
     >>> from selection.model.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
     >>> cfg = SelectionConfig(per_group=2)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), cfg)
-    >>> check_feasible(build_model(pool, [Seats.from_config(cfg)]))
+    >>> check_feasible(build_model(pool, [seats_rule(cfg)]))
     <SolveStatus.INFEASIBLE: 'infeasible'>
     """
     if model.n_cols == 0:
@@ -522,11 +509,11 @@ def solve(
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.program import build_model
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> model = build_model(pool, [Seats(per_group=2)])
+    >>> model = build_model(pool, [make_rule("seats", per_group=2)])
     >>> [solve(model, solver=s, fix={0: 0}).chosen.tolist() for s in SOLVERS]
     [[False, True, True, False, True, True], [False, True, True, False, True, True]]
     """

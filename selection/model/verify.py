@@ -1,29 +1,41 @@
-"""Check delegations without a solver and tell problems before solving.
+"""Check delegations without a solver, and tell problems before solving.
 
-:func:`check` re-counts a finished delegation against eligibility and every rule (the
-rules' own ``violations``, plain counting, no solver); :func:`verify` runs it on a solver's
-result and raises :class:`VerificationError` on any disagreement, including a different
-objective: a mismatch is an error, never a silent pass. :func:`presolve` lists what can be
-told from counts alone: too few eligible candidates, a minimum larger than what is
-available or than the seats, quotas that cannot add up, a rule that leaves too few
-candidates (capacity), and who can never be selected. Infeasibility is explained in
-:mod:`selection.analysis.fairness`.
+Two independent counts check every delegation a solver returns:
+
+- :func:`check` counts a delegation against eligibility and every rule from the rules'
+  own counts (:meth:`~selection.model.rule.Constraint.violations`, the same
+  :class:`~selection.model.rule.Counts` the model rows are built from). Reports, soft-rule
+  bends and relaxations use it.
+- :func:`recount` counts again from the candidates frame with each rule's
+  :meth:`~selection.model.rule.Constraint.recount`: plain pandas group-bys that share no code
+  with the model builder.
+
+:func:`verify` takes a solver's delegation and raises :class:`VerificationError` when the
+recount finds a broken hard rule, when the two counts disagree anywhere, or when the stage
+values recomputed from the recount differ from the solver's: a mismatch is an error, never
+a silent pass. :func:`presolve` lists what counts alone tell before solving (each rule's
+:meth:`~selection.model.rule.Constraint.presolve_issues`, minimums that add up to more than
+the seats, a minimum above a maximum, a candidate both required and excluded, and who can
+never be selected). Infeasibility is explained in :mod:`selection.analysis.fairness`.
 
 Examples
 --------
 >>> from scoring.config import SelectionConfig
->>> from selection.model.constraints import AtLeast, Seats
+>>> from selection.model.constraints import make_rule, seats_rule
 >>> from selection.model.pool import example_event, prepare_pool
 >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
->>> rules = [Seats(per_group=2), AtLeast(attribute="gender", value="F", count=2)]
+>>> rules = [make_rule("seats", per_group=2),
+...          make_rule("at_least", attribute="gender", value="F", count=2)]
 >>> [i.code for i in presolve(pool, rules)]
 ['selection.min_unavailable', 'selection.never_selectable']
->>> [v.group for v in check(Selection.from_ids(pool, ["c1", "c2", "c5", "c6"]), rules)]
-['Africa', 'Asia']
+>>> delegation = Selection.from_ids(pool, ["c1", "c2", "c5", "c6"])
+>>> [v.group for v in check(delegation, rules)], [v.group for v in recount(delegation, rules)]
+(['Africa', 'Asia'], ['Africa', 'Asia'])
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,16 +43,9 @@ import pandas as pd
 
 from scoring.errors import Issue, SolverError, sort_issues
 from selection import columns as col
-from selection.model.constraints import (
-    AtLeast,
-    AtMost,
-    Constraint,
-    Exclude,
-    MinMerit,
-    Violation,
-)
 from selection.model.pool import Pool
 from selection.model.program import SLACK_LO, Model
+from selection.model.rule import CHOSEN, SELECTABLE, Constraint, Violation
 from selection.model.selection import Selection
 from selection.model.solve import SolveResult, SolveStatus
 
@@ -51,8 +56,7 @@ __all__ = [
     "check",
     "never_selectable",
     "presolve",
-    "rule_capacity",
-    "rule_issues",
+    "recount",
     "soft_bends",
     "stage_values",
     "verify",
@@ -95,30 +99,9 @@ class VerificationError(SolverError):
     """
 
 
-def check(selection: Selection, rules: Sequence[Constraint]) -> tuple[Violation, ...]:
-    """Re-check a delegation without a solver: eligibility, then every rule.
-
-    Returns
-    -------
-    tuple of Violation
-        Empty when every rule holds. Ineligible representatives and candidates without
-        marks are reported under the rule name ``"eligibility"``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
-    >>> from selection.model.pool import prepare_pool
-    >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"],
-    ...                   "eligible": [True, False]})
-    >>> cfg = SelectionConfig(per_group=1)
-    >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2]}), cfg)
-    >>> [v.rule for v in check(Selection.from_ids(pool, ["b"]), [Seats.from_config(cfg)])]
-    ['eligibility']
-    """
+def _ineligible(selection: Selection) -> list[Violation]:
     pool = selection.pool
-    out = [
+    return [
         Violation(
             "eligibility",
             pool.group_names[pool.group_code[p]],
@@ -132,8 +115,78 @@ def check(selection: Selection, rules: Sequence[Constraint]) -> tuple[Violation,
         for p in selection.positions.tolist()
         if not pool.selectable[p]
     ]
+
+
+def check(selection: Selection, rules: Sequence[Constraint]) -> tuple[Violation, ...]:
+    """Count a delegation against eligibility, then every rule, from the rules' counts.
+
+    Returns
+    -------
+    tuple of Violation
+        Empty when every rule holds. Ineligible representatives and candidates without
+        marks are reported under the rule name ``"eligibility"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.constraints import make_rule, seats_rule
+    >>> from selection.model.pool import prepare_pool
+    >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"],
+    ...                   "eligible": [True, False]})
+    >>> cfg = SelectionConfig(per_group=1)
+    >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2]}), cfg)
+    >>> [v.rule for v in check(Selection.from_ids(pool, ["b"]), [seats_rule(cfg)])]
+    ['eligibility']
+    """
+    out = _ineligible(selection)
     for rule in rules:
         out.extend(rule.violations(selection))
+    return tuple(out)
+
+
+def recount(selection: Selection, rules: Sequence[Constraint]) -> tuple[Violation, ...]:
+    """Count a delegation again, independently of the model: eligibility, then every rule.
+
+    Each rule recounts itself from the candidates frame with plain pandas
+    (:meth:`~selection.model.rule.Constraint.recount`); eligible means ``eligible`` and a
+    merit, read from the frame. The messages are terse: the reports use :func:`check`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.constraints import make_rule, seats_rule
+    >>> from selection.model.pool import prepare_pool
+    >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"],
+    ...                   "gender": ["F", "M"]})
+    >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2]}),
+    ...                     SelectionConfig(per_group=1))
+    >>> women = make_rule("at_least", attribute="gender", value="F", count=1)
+    >>> [(v.group, v.actual, v.bent_by) for v in recount(Selection.from_ids(pool, ["b"]), [women])]
+    [('G', 0, 1)]
+    """
+    pool = selection.pool
+    frame = pool.frame
+    chosen = np.zeros(len(frame), dtype=bool)
+    chosen[selection.positions] = True
+    selectable = frame[col.ELIGIBLE].astype(bool) & frame[col.MERIT].notna()
+    table = frame.assign(**{CHOSEN: chosen, SELECTABLE: selectable.to_numpy()})
+    seats = dict(zip(pool.group_names, pool.seats.tolist(), strict=True))
+    out = [
+        Violation(
+            "eligibility",
+            str(row[col.GROUP]),
+            str(row[col.CANDIDATE_ID]),
+            "eligible with marks",
+            0,
+            1,
+            f"{row[col.CANDIDATE_ID]} is selected but is not eligible with marks.",
+        )
+        for _, row in table[table[CHOSEN] & ~table[SELECTABLE]].iterrows()
+    ]
+    for rule in rules:
+        out.extend(rule.recount(table, seats))
     return tuple(out)
 
 
@@ -144,13 +197,14 @@ def soft_bends(selection: Selection, rules: Sequence[Constraint]) -> dict[str, i
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import AtLeast, Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"],
     ...                   "gender": ["F", "M"]})
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2]}),
     ...                     SelectionConfig(per_group=1))
-    >>> rules = [Seats(per_group=1), AtLeast(attribute="gender", value="F", count=1, soft=True)]
+    >>> rules = [make_rule("seats", per_group=1),
+    ...          make_rule("at_least", attribute="gender", value="F", count=1, soft=True)]
     >>> soft_bends(Selection.from_ids(pool, ["b"]), rules)
     {'at least 1 representative with gender = F in each group': 1}
     """
@@ -176,26 +230,30 @@ def _bent(violations: Sequence[Violation], rules: Sequence[Constraint]) -> np.nd
 
 
 def stage_values(
-    model: Model, selection: Selection, rules: Sequence[Constraint]
+    model: Model, selection: Selection, violations: Sequence[Violation], rules: Sequence[Constraint]
 ) -> tuple[int, ...]:
-    """Recompute every stage's value from a delegation, using counted bends as slack.
+    """Recompute every stage's value from a delegation and its counted ``violations``.
+
+    Merit comes from the delegation's grid merits, each soft (or relaxed) rule's slack from
+    how far the violations bend it.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.program import build_model
     >>> from selection.model.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a", "b"], "name": ["A", "B"], "group": ["G", "G"]})
     >>> cfg = SelectionConfig(per_group=1)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a", "b"], "merit": [1.0, 2]}), cfg)
-    >>> rules = [Seats.from_config(cfg)]
-    >>> stage_values(build_model(pool, rules), Selection.from_ids(pool, ["b"]), rules)
+    >>> rules = [seats_rule(cfg)]
+    >>> delegation = Selection.from_ids(pool, ["b"])
+    >>> stage_values(build_model(pool, rules), delegation, check(delegation, rules), rules)
     (1000000,)
     """
     x = selection.mask[model.x_positions].astype(np.int64)
-    bent = _bent(check(selection, rules), rules)
+    bent = _bent(violations, rules)
     slack = model.cols.role >= SLACK_LO
     values = []
     for stage in model.stages:
@@ -210,24 +268,27 @@ def stage_values(
 def verify(model: Model, result: SolveResult, rules: Sequence[Constraint]) -> Selection:
     """Re-check a solver's delegation; return it as a :class:`Selection` when it passes.
 
-    Checks exact seat counts, eligibility and every hard rule, and recomputes every stage
-    value (merit on the grid, soft-rule bends) from the counted violations. For an optimal
-    result they must equal the solver's; for a time-limited one they may not be worse.
+    The delegation is recounted independently of the model (:func:`recount`): exact seats,
+    eligibility and every hard rule must hold, the rules' own counts (:func:`check`) must
+    agree with the recount everywhere, and every stage value (merit on the grid, soft-rule
+    bends) is recomputed from the recount. For an optimal result the values must equal the
+    solver's; for a time-limited one they may not be worse.
 
     Raises
     ------
     VerificationError
-        On any broken hard rule or any objective disagreement, or without a delegation.
+        On any broken hard rule, any disagreement between the two counts or with the
+        solver's objective, or without a delegation.
 
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.program import build_model
     >>> from selection.model.pool import example_event, prepare_pool
     >>> from selection.model.solve import solve
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> rules = [Seats(per_group=2)]
+    >>> rules = [make_rule("seats", per_group=2)]
     >>> model = build_model(pool, rules)
     >>> verify(model, solve(model), rules).ids()
     ['c1', 'c2', 'c5', 'c6']
@@ -237,244 +298,140 @@ def verify(model: Model, result: SolveResult, rules: Sequence[Constraint]) -> Se
     mask = np.zeros(model.pool.n_candidates, dtype=bool)
     mask[model.x_positions[result.chosen]] = True
     selection = Selection.from_mask(model.pool, mask)
+    independent = recount(selection, rules)
     elastic = set(model.cols.rule[model.cols.role >= SLACK_LO].tolist())
     labels = {r.label for k, r in enumerate(rules) if k in elastic}
-    broken = [v for v in check(selection, rules) if v.rule not in labels]
+    broken = [v for v in independent if v.rule not in labels]
     if broken:
         raise VerificationError(
             "The solver's delegation breaks rules it was given (a solver or model bug; "
             "please report it): " + " ".join(v.message for v in broken[:5])
         )
-    counted = stage_values(model, selection, rules)
+    counted = Counter(v.key for v in check(selection, rules))
+    again = Counter(v.key for v in independent)
+    if counted != again:
+        differ = sorted((counted - again) + (again - counted))[:5]
+        raise VerificationError(
+            "The rules' counts and the independent recount disagree (a counting bug; please "
+            f"report it): {differ}."
+        )
+    values = stage_values(model, selection, independent, rules)
     solver = result.stage_values
     exact = result.status is SolveStatus.OPTIMAL
-    if len(solver) > len(counted) or any(
-        (c != s) if exact else (c < s) for c, s in zip(counted, solver, strict=False)
+    if len(solver) > len(values) or any(
+        (c != s) if exact else (c < s) for c, s in zip(values, solver, strict=False)
     ):
         raise VerificationError(
             f"Objective mismatch: the solver reports {solver}, the independent count gives "
-            f"{counted[: len(solver)]} (stages {[s.name for s in model.stages]})."
+            f"{values[: len(solver)]} (stages {[s.name for s in model.stages]})."
         )
     return selection
-
-
-def _issue(rule: Constraint, code: str, message: str) -> Issue:
-    if rule.soft:
-        return Issue("warning", code, message + " It is soft and will be bent.")
-    return Issue("error", code, message)
-
-
-def _plural(n: float, word: str) -> str:
-    return f"{n:g} {word}{'' if n == 1 else 's'}"
-
-
-def rule_capacity(rule: Constraint, pool: Pool) -> np.ndarray | None:
-    """Return the most representatives each scope can have under an upper-bound rule.
-
-    ``None`` for rules with a minimum. For each scope (group or delegation): the counted
-    candidates up to each row's limit, plus every selectable candidate it does not count.
-
-    Examples
-    --------
-    >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import MaxPer
-    >>> from selection.model.pool import example_event, prepare_pool
-    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> rule_capacity(MaxPer(attribute="project"), pool).tolist()
-    [3, 2]
-    """
-    c = rule.counts(pool)
-    if np.isfinite(c.lower).any() or c.distinct is not None:
-        return None
-    n = len(c.seats)
-    limits = np.minimum(c.upper, c.available(pool))[c.active]
-    capped = np.bincount(c.key_scope[c.active], weights=limits, minlength=n)
-    free = pool.selectable & ~c.member & (c.scope >= 0)
-    return (capped + np.bincount(c.scope[free], minlength=n)[:n]).astype(np.int64)
-
-
-def rule_issues(rule: Constraint, pool: Pool) -> list[Issue]:
-    """Return what counts alone tell about one rule: shortfalls, excess minimums, capacity.
-
-    Examples
-    --------
-    >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import AtLeast
-    >>> from selection.model.pool import example_event, prepare_pool
-    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> rule = AtLeast(attribute="gender", value="F", count=2, name="2 women")
-    >>> print(rule_issues(rule, pool)[0].message)
-    group Asia: 1 eligible candidate with gender = F but '2 women' requires 2.
-    """
-    c, out = rule.counts(pool), []
-    available = c.available(pool)
-    for k in np.flatnonzero(c.active & (c.lower > available)).tolist():
-        where = pool.label(int(c.item[k])) if c.item[k] >= 0 else pool.where(int(c.group[k]))
-        have = rule.tally_text(pool, int(available[k]), int(c.value[k]), "eligible candidate")
-        out.append(
-            _issue(
-                rule,
-                rule.short_code,
-                f"{where}: {have} but '{rule.label}' requires {c.lower[k]:g}.",
-            )
-        )
-    finite = np.where(np.isfinite(c.lower), c.lower, 0)[c.active]
-    lows = np.bincount(c.key_scope[c.active], weights=finite, minlength=len(c.seats))
-    capacity = rule_capacity(rule, pool)
-    scopes, first = np.unique(np.where(c.active, c.key_scope, -1), return_index=True)
-    for s, k in zip(scopes.tolist(), first.tolist(), strict=True):
-        if s < 0:
-            continue
-        where, seats = pool.where(int(c.group[k])), c.seats[s]
-        if lows[s] > seats:
-            out.append(
-                _issue(
-                    rule,
-                    "selection.min_exceeds_seats",
-                    f"'{rule.label}' requires "
-                    f"{lows[s]:g} in {where}, which has {_plural(seats, 'seat')}.",
-                )
-            )
-        if capacity is not None and capacity[s] < seats:
-            out.append(
-                _issue(
-                    rule,
-                    "selection.capacity",
-                    f"In {where}, '{rule.label}' lets at "
-                    f"most {capacity[s]} of {seats} seats be filled.",
-                )
-            )
-    return out
 
 
 def presolve(pool: Pool, rules: Sequence[Constraint]) -> tuple[Issue, ...]:
     """Return what counts alone tell before solving, most serious first.
 
     Codes: ``selection.too_few_eligible``, ``selection.min_unavailable``,
-    ``selection.min_exceeds_seats``, ``selection.capacity``, ``selection.quota_sum``,
-    ``selection.quota_conflict``, ``selection.require_unselectable``,
-    ``selection.require_exceeds_seats``, ``selection.require_excluded`` (errors for hard
-    rules, warnings for soft ones), ``selection.never_selectable`` and
-    ``selection.unknown_group`` (warnings).
+    ``selection.require_unselectable``, ``selection.min_exceeds_seats``,
+    ``selection.capacity`` (each rule's own, errors for hard rules and warnings for soft
+    ones), ``selection.quota_sum``, ``selection.quota_conflict``,
+    ``selection.require_excluded`` (hard rules together), ``selection.never_selectable``
+    and ``selection.unknown_group`` (warnings).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.pool import prepare_pool
     >>> c = pd.DataFrame({"candidate_id": ["a"], "name": ["A"], "group": ["G"]})
     >>> cfg = SelectionConfig(per_group=2)
     >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}), cfg)
-    >>> [i.code for i in presolve(pool, [Seats.from_config(cfg)])]
+    >>> [i.code for i in presolve(pool, [seats_rule(cfg)])]
     ['selection.too_few_eligible']
     """
     issues: list[Issue] = []
     for rule in rules:
-        issues.extend(rule_issues(rule, pool))
-    issues += _quota_issues(pool, rules)
+        issues.extend(rule.presolve_issues(pool))
+    hard = [r for r in rules if not r.soft]
+    issues += _quota_issues(pool, hard)
+    issues += _forced_issues(pool, hard)
     issues += _never_selectable(pool, rules)
-    seats_rule = rules[0]
-    for name, _ in getattr(seats_rule, "overrides", ()):
-        if name not in pool.group_names:
-            issues.append(
-                Issue(
-                    "warning",
-                    "selection.unknown_group",
-                    f"Seats are set for group '{name}', which has no candidates.",
-                    value=name,
-                )
-            )
     return tuple(sort_issues(issues))
 
 
 def _quota_issues(pool: Pool, rules: Sequence[Constraint]) -> list[Issue]:
     """Minimums on disjoint values that exceed the seats; a minimum above a maximum."""
-    quotas = [
-        r for r in rules if isinstance(r, AtLeast | AtMost) and not r.soft and r.scope == "group"
-    ]
+    quotas = [q for r in rules for q in r.quotas(pool)]
     issues = []
-    for attribute in sorted({str(r.attribute) for r in quotas}):
-        mins = [r for r in quotas if isinstance(r, AtLeast) and r.attribute == attribute]
-        maxes = [r for r in quotas if isinstance(r, AtMost) and r.attribute == attribute]
-        value_sets = [set(r._wanted() or ()) for r in mins]
-        if len(mins) > 1 and sum(map(len, value_sets)) == len(set().union(*value_sets)):
-            total = np.sum(
-                [np.where(r.counts(pool).active, r.counts(pool).lower, 0) for r in mins], axis=0
-            )
-            names = ", ".join(f"'{r.label}'" for r in mins)
+    for attribute in sorted({q.attribute for q in quotas}):
+        mins = [q for q in quotas if q.attribute == attribute and np.isfinite(q.lower).any()]
+        maxes = [q for q in quotas if q.attribute == attribute and np.isfinite(q.upper).any()]
+        value_sets = [q.values for q in mins]
+        if len(mins) > 1 and sum(map(len, value_sets)) == len(frozenset().union(*value_sets)):
+            total = np.sum([np.where(np.isfinite(q.lower), q.lower, 0) for q in mins], axis=0)
+            names = ", ".join(f"'{label}'" for label in dict.fromkeys(q.label for q in mins))
             issues += [
                 Issue(
                     "error",
                     "selection.quota_sum",
-                    f"In {pool.where(g)} the minimums of "
-                    f"{names} add up to {total[g]:g} but the group has {pool.seats[g]} "
-                    "seats.",
+                    f"In {pool.where(g)} the minimums of {names} add up to {total[g]:g} but "
+                    f"the group has {pool.seats[g]} seats.",
                 )
                 for g in np.flatnonzero(total > pool.seats).tolist()
             ]
-        for low, high in (
-            (a, b) for a in mins for b in maxes if set(a._wanted() or ()) <= set(b._wanted() or ())
-        ):
-            lo, hi = low.counts(pool), high.counts(pool)
-            clash = lo.active & hi.active & (lo.lower > hi.upper)
+        for low, high in ((a, b) for a in mins for b in maxes if a.values <= b.values):
             issues += [
                 Issue(
                     "error",
                     "selection.quota_conflict",
-                    f"In {pool.where(g)} "
-                    f"'{low.label}' requires {lo.lower[g]:g} but '{high.label}' allows "
-                    f"{hi.upper[g]:g}.",
+                    f"In {pool.where(g)} '{low.label}' requires {low.lower[g]:g} but "
+                    f"'{high.label}' allows {high.upper[g]:g}.",
                 )
-                for g in np.flatnonzero(clash).tolist()
+                for g in np.flatnonzero(low.lower > high.upper).tolist()
             ]
-    ids = {
-        kind: {i for r in rules if r.kind == kind and not r.soft for i in getattr(r, "ids", ())}
-        for kind in ("require", "exclude")
-    }
-    issues += [
+    return issues
+
+
+def _forced_issues(pool: Pool, rules: Sequence[Constraint]) -> list[Issue]:
+    """Candidates one hard rule requires and another rules out (excluded, below a floor)."""
+    forced = [f for r in rules if (f := r.forced(pool)) is not None]
+    wanted = {p for f in forced if f.selected for p in f.positions.tolist()}
+    refused = {p for f in forced if not f.selected for p in f.positions.tolist()}
+    clash = sorted(str(pool.candidate_ids[p]) for p in wanted & refused)
+    return [
         Issue(
             "error",
             "selection.require_excluded",
             f"Candidate '{i}' is both required and excluded.",
             value=i,
         )
-        for i in sorted(ids["require"] & ids["exclude"])
+        for i in clash
     ]
-    return issues
 
 
 def never_selectable(pool: Pool, rules: Sequence[Constraint]) -> dict[int, str]:
     """Return pool position to the reason a candidate can never be selected.
 
-    Reasons: ``ineligible``, ``no marks``, ``excluded`` and ``merit below <floor>`` (hard
-    rules only).
+    Reasons: ``ineligible``, ``no marks``, then what a hard rule that decides candidates
+    on its own says (``excluded``, ``merit below <floor>``).
 
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Exclude
+    >>> from selection.model.constraints import make_rule, seats_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> never_selectable(pool, [Exclude(ids=("c2",))])
+    >>> never_selectable(pool, [make_rule("exclude", ids=["c2"])])
     {6: 'ineligible', 1: 'excluded'}
     """
     out: dict[int, str] = {}
     for p in np.flatnonzero(~pool.selectable).tolist():
         out[p] = "ineligible" if not pool.eligible[p] else "no marks"
     for rule in rules:
-        if rule.soft:
-            continue
-        if isinstance(rule, Exclude):
-            out.update({p: "excluded" for p in rule._positions(pool).tolist() if p not in out})
-        if isinstance(rule, MinMerit):
-            out.update(
-                {
-                    p: f"merit below {rule.merit:g}"
-                    for p in np.flatnonzero(rule.counts(pool).member & pool.selectable).tolist()
-                    if p not in out
-                }
-            )
+        forced = None if rule.soft else rule.forced(pool)
+        if forced is not None and not forced.selected:
+            out.update({p: forced.why for p in forced.positions.tolist() if p not in out})
     return out
 
 

@@ -81,8 +81,9 @@ from selection.analysis.fairness import merit_rank
 from selection.analysis.reserves import Reserves
 from selection.analysis.reserves import reserves as find_reserves
 from selection.facade import SelectionResult, rules_from_config, select
-from selection.model.constraints import Constraint, Exclude, Require, rules_from_specs
+from selection.model.constraints import make_rule, rules_from_specs
 from selection.model.pool import Pool, prepare_pool
+from selection.model.rule import Constraint
 from selection.model.selection import Selection
 
 __all__ = [
@@ -277,10 +278,7 @@ class LotteryResult:
 
 
 def _configured_rules(config: SelectionConfig) -> list[Constraint]:
-    rules, issues = rules_from_specs(config.constraints)
-    if issues:
-        raise InvalidEventError(issues)
-    return rules
+    return rules_from_specs(config.constraints)
 
 
 def _lottery_values(zones: pd.DataFrame, keys: np.ndarray, ranks: pd.Series) -> np.ndarray:
@@ -355,7 +353,7 @@ def grey_zone_lottery(
         ``candidate_id, rank_lo50, rank_hi50`` (:attr:`scoring.pipeline.ScoringResult.
         posterior` of method ``bayes``). Not modified.
     config
-        Seats, seed, solver and the rules.
+        The seats, seed, solver and the rules.
     seed, solver
         Override ``config.seed`` and ``config.solver``.
 
@@ -416,9 +414,13 @@ def grey_zone_lottery(
         zones.loc[(zones[col.ZONE] == "out").to_numpy() & selectable.to_numpy(), col.CANDIDATE_ID]
     )
     if ids_in:
-        rules.append(Require(ids=ids_in, name=IN_RULE_NAME, soft=True, priority=lowest - 1))
+        rules.append(
+            make_rule("require", ids=ids_in, name=IN_RULE_NAME, soft=True, priority=lowest - 1)
+        )
     if ids_out:
-        rules.append(Exclude(ids=ids_out, name=OUT_RULE_NAME, soft=True, priority=lowest - 2))
+        rules.append(
+            make_rule("exclude", ids=ids_out, name=OUT_RULE_NAME, soft=True, priority=lowest - 2)
+        )
     result = select(
         candidates,
         lottery_merit,

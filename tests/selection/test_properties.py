@@ -24,11 +24,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.config import ConstraintSpec, SelectionConfig
+from scoring.config import CONSTRAINT_SPECS, SelectionConfig, constraint_spec
 from selection import columns as col
 from selection.facade import select
-from selection.model.constraints import Constraint, Seats, constraint_from_spec
+from selection.model.constraints import rule_from_spec, seats_rule
 from selection.model.pool import Pool, prepare_pool
+from selection.model.rule import Constraint
 from selection.model.selection import Selection
 from selection.model.solve import SolveStatus
 from selection.model.verify import check
@@ -47,18 +48,26 @@ class Event:
 
     @property
     def rules(self) -> list[Constraint]:
-        return [constraint_from_spec(s)[0] for s in self.config.constraints]
+        return [rule_from_spec(s) for s in self.config.constraints]
+
+
+KINDS = sorted(CONSTRAINT_SPECS)
 
 
 def rule_spec(
-    draw: Any, *, groups: list[str], ids: list[str], soft: bool, kind: str | None = None
+    draw: Any,
+    *,
+    groups: list[str],
+    ids: list[str],
+    soft: bool,
+    kind: str | None = None,
+    force_soft: bool | None = None,
 ) -> dict[str, Any]:
-    """Draw the keys of one ``[[selection.constraints]]`` entry (of ``kind`` if given)."""
-    kind = kind or draw(
-        st.sampled_from(
-            ["at_least", "at_most", "max_per", "distinct", "require", "exclude", "min_merit"]
-        )
-    )
+    """Draw the keys of one ``[[selection.constraints]]`` entry (of ``kind`` if given).
+
+    ``soft``: the rule may be soft; ``force_soft``: it is soft (True) or hard (False).
+    """
+    kind = kind or draw(st.sampled_from(KINDS))
     spec: dict[str, Any] = {"kind": kind}
     scope = draw(st.sampled_from(["group", "group", "all"]))
     if kind in ("at_least", "at_most"):
@@ -90,13 +99,23 @@ def rule_spec(
             scope=scope,
             if_available=draw(st.booleans()),
         )
+    elif kind == "at_least_each":
+        attribute = draw(st.sampled_from(["gender", "country"]))
+        values = ["F", "M"] if attribute == "gender" else ["A", "B", "C", "D"]
+        spec.update(
+            attribute=attribute,
+            values=draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)),
+            count=draw(st.integers(0, 2)),
+            scope=scope,
+            if_available=draw(st.booleans()),
+        )
     elif kind in ("require", "exclude"):
         spec["ids"] = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))
     else:
         spec.update(merit=draw(st.sampled_from([2.0, 3.0, 3.5])), scope=scope)
     if kind not in ("require", "exclude") and len(groups) > 1 and draw(st.booleans()):
         spec["groups"] = [groups[0]]
-    if soft and draw(st.integers(0, 3)) == 0:
+    if force_soft if force_soft is not None else (soft and draw(st.integers(0, 3)) == 0):
         spec["soft"] = True
         if draw(st.booleans()):
             spec["penalty"] = draw(st.sampled_from([0.0, 0.5, 2.0]))
@@ -107,9 +126,19 @@ def rule_spec(
 
 @st.composite
 def events(
-    draw: Any, *, max_rules: int = 3, soft: bool = True, max_delegations: int = MAX_DELEGATIONS
+    draw: Any,
+    *,
+    max_rules: int = 3,
+    soft: bool = True,
+    max_delegations: int = MAX_DELEGATIONS,
+    first: str | None = None,
+    first_soft: bool | None = None,
 ) -> Event:
-    """Draw a small event with random attributes, merits (with ties) and rules."""
+    """Draw a small event with random attributes, merits (with ties) and rules.
+
+    ``first``: the first rule is of this kind (``first_soft``: soft or hard), whatever
+    ``max_rules`` says.
+    """
     n_groups = draw(st.integers(1, 3))
     per_group = draw(st.integers(1, 3))
     sizes: list[int] = []
@@ -144,13 +173,16 @@ def events(
         rule_spec(draw, groups=groups, ids=ids, soft=soft)
         for _ in range(draw(st.integers(0, max_rules)))
     ]
+    if first is not None:
+        lead = rule_spec(draw, groups=groups, ids=ids, soft=soft, kind=first, force_soft=first_soft)
+        specs = [lead, *specs]
     for i, spec in enumerate(specs):
         spec["name"] = f"rule {i}"
     config = SelectionConfig(
         per_group=per_group,
         seed=draw(st.integers(0, 3)),
         max_ties=draw(st.sampled_from([1, 2, 20])),
-        constraints=tuple(ConstraintSpec(**s) for s in specs),
+        constraints=tuple(constraint_spec(s) for s in specs),
     )
     order = draw(st.permutations(range(len(ids))))
     return Event(candidates.iloc[list(order)].reset_index(drop=True), merit, config)
@@ -212,7 +244,7 @@ def _check_against_oracle(event: Event, solver: str) -> None:
     result = select(event.candidates, event.merit, event.config, solver=solver, **CORE)
     pool = prepare_pool(event.candidates, event.merit, event.config)
     rules = event.rules
-    oracle = brute_force(pool, [Seats.from_config(event.config), *rules])
+    oracle = brute_force(pool, [seats_rule(event.config), *rules])
     if oracle.best is None:
         assert result.status is SolveStatus.INFEASIBLE
         assert result.infeasibility is not None and result.infeasibility.conflicts
@@ -224,7 +256,7 @@ def _check_against_oracle(event: Event, solver: str) -> None:
     assert result.n_optimal == min(oracle.n_optimal, max_ties)
     assert result.ties_capped == (oracle.n_optimal >= max_ties)
     selection = Selection.from_ids(pool, result.delegation[col.CANDIDATE_ID].tolist())
-    hard = [r for r in [Seats.from_config(event.config), *rules] if not r.soft]
+    hard = [r for r in [seats_rule(event.config), *rules] if not r.soft]
     assert check(selection, hard) == ()
 
 
@@ -285,7 +317,7 @@ def test_adding_a_rule_never_raises_the_objective(event: Event, data: st.DataObj
     extra = rule_spec(data.draw, groups=groups, ids=ids, soft=False)
     extra["name"] = "extra rule"
     bigger = event.config.model_copy(
-        update={"constraints": (*event.config.constraints, ConstraintSpec(**extra))}
+        update={"constraints": (*event.config.constraints, constraint_spec(extra))}
     )
     before = select(event.candidates, event.merit, event.config, **CORE)
     after = select(event.candidates, event.merit, bigger, **CORE)
@@ -306,7 +338,7 @@ def test_every_returned_delegation_passes_the_checker(event: Event) -> None:
     if result.status is SolveStatus.INFEASIBLE:
         return
     pool = prepare_pool(event.candidates, event.merit, event.config)
-    rules = [Seats.from_config(event.config), *event.rules]
+    rules = [seats_rule(event.config), *event.rules]
     found = check(Selection.from_ids(pool, result.delegation[col.CANDIDATE_ID].tolist()), rules)
     assert all(v.rule in {r.label for r in rules if r.soft} for v in found)
     assert sorted((v.rule, v.group, v.bent_by) for v in found) == sorted(

@@ -111,7 +111,9 @@ def test_unknown_ids_and_rules_are_located(event: Event, tmp_path: Path) -> None
 
 def test_an_added_rule_with_problems_is_an_error(event: Event) -> None:
     with pytest.raises(InvalidEventError) as caught:
-        apply_what_if(event, _what_if(add_rules=[{"kind": "distinct", "min": 2}]))
+        apply_what_if(
+            event, _what_if(add_rules=[{"kind": "distinct", "attribute": "hair", "min": 2}])
+        )
     assert caught.value.issues["code"].tolist() == ["whatif.invalid_rule"]
     assert caught.value.issues["column"].tolist() == ["add_rules[0]"]
 

@@ -12,25 +12,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.config import ConstraintSpec, SelectionConfig
+from scoring.config import CONSTRAINT_SPECS, SelectionConfig, config_from_mapping, constraint_spec
 from scoring.errors import InvalidEventError
 from selection import columns as col
 from selection.facade import rules_from_config
 from selection.model.constraints import (
     CONSTRAINTS,
     AtLeast,
+    AtLeastEach,
     AtMost,
-    Constraint,
     Distinct,
     Exclude,
     MaxPer,
     MinMerit,
     Require,
     Seats,
-    constraint_from_spec,
+    rule_from_spec,
+    seats_rule,
 )
 from selection.model.pool import Pool, prepare_pool
 from selection.model.program import build_model
+from selection.model.rule import Constraint
 from selection.model.selection import Selection
 from selection.model.solve import SolveStatus, solve
 from selection.model.verify import check
@@ -51,7 +53,7 @@ def _rule_and_delegation(draw: Any, kind: str) -> tuple[Pool, Constraint, np.nda
     spec = rule_spec(
         draw, groups=groups, ids=event.candidates[col.CANDIDATE_ID].tolist(), soft=False, kind=kind
     )
-    rule = constraint_from_spec(ConstraintSpec(**spec))[0]
+    rule = rule_from_spec(constraint_spec(spec))
     pool = _pool(event)
     chosen = np.array(
         draw(st.lists(st.booleans(), min_size=pool.n_candidates, max_size=pool.n_candidates)),
@@ -73,7 +75,7 @@ def test_every_kind_honours_the_contract(kind: str, data: st.DataObject) -> None
     if kind == "seats":
         event = data.draw(events(max_rules=0))
         pool = _pool(event)
-        rules = [Seats.from_config(event.config)]
+        rules = [seats_rule(event.config)]
         chosen = np.array(
             data.draw(
                 st.lists(st.booleans(), min_size=pool.n_candidates, max_size=pool.n_candidates)
@@ -233,30 +235,61 @@ def test_describe(rule: Constraint, text: str) -> None:
 @pytest.mark.parametrize(
     ("rule", "problem"),
     [
-        (AtLeast(attribute="gender", count=1), "needs exactly one of 'value' and 'values'"),
-        (AtLeast(attribute="gender", value="F", count=1, share=0.5), "exactly one of 'count'"),
         (AtLeast(attribute="hair", value="red", count=1), "attribute 'hair' is not a candidate"),
-        (Distinct(min=2), "'distinct' needs an 'attribute'"),
-        (MinMerit(), "needs a finite 'merit' floor"),
         (Require(ids=("nobody",)), "unknown: ['nobody']"),
         (MaxPer(attribute="gender", groups=("Mars",)), "unknown group(s) ['Mars']"),
-        (MaxPer(attribute="gender", penalty=1.0), "'penalty' only applies to soft rules"),
-        (MaxPer(attribute="gender", soft=True, penalty=1.0, priority=2), "either a 'priority'"),
         (Seats(overrides=(("G", -1),)), "seats cannot be soft or negative"),
     ],
 )
-def test_problems_are_reported(rule: Constraint, problem: str) -> None:
+def test_data_problems_are_reported(rule: Constraint, problem: str) -> None:
     pool = prepare_pool(*_frame(merit=[1.0], gender=["F"]), SelectionConfig())
     assert any(problem in p for p in rule.problems(pool)), rule.problems(pool)
 
 
-def test_constraint_from_spec_uses_the_toml_names_and_rejects_foreign_keys() -> None:
-    rule, problems = constraint_from_spec(
-        ConstraintSpec(kind="max_per", attribute="country", count=2, scope="all")
+@pytest.mark.parametrize(
+    ("build", "problem"),
+    [
+        (lambda: AtLeast(attribute="gender", count=1), "exactly one of 'value' and 'values'"),
+        (lambda: AtLeast(attribute="gender", value="F", count=1, share=0.5), "of 'count'"),
+        (lambda: Distinct(min=2), "attribute"),
+        (lambda: MinMerit(), "merit"),
+        (lambda: MaxPer(attribute="gender", penalty=1.0), "'penalty' only applies to soft"),
+        (lambda: MaxPer(attribute="gender", soft=True, penalty=1.0, priority=2), "either a"),
+        (lambda: AtLeastEach(attribute="country"), "values"),
+    ],
+)
+def test_rules_built_in_python_are_checked_like_the_toml(build: Any, problem: str) -> None:
+    # The rule objects validate their keys with the same spec models as event.toml.
+    with pytest.raises(InvalidEventError) as caught:
+        build()
+    assert set(caught.value.issues["code"]) == {"selection.invalid_rule"}
+    assert any(problem in m for m in caught.value.issues["message"])
+
+
+def test_specs_use_the_toml_names_and_name_the_kind_of_a_foreign_key() -> None:
+    rule = rule_from_spec(
+        constraint_spec({"kind": "max_per", "attribute": "country", "count": 2, "scope": "all"})
     )
-    assert rule == MaxPer(attribute="country", count=2, scope="all") and problems == []
-    _, problems = constraint_from_spec(ConstraintSpec(kind="min_merit", merit=3, attribute="x"))
-    assert problems == ["key(s) ['attribute'] do not apply to 'min_merit'"]
+    assert rule == MaxPer(attribute="country", count=2, scope="all")
+    base = {
+        "event": {"name": "e", "candidates": "c.csv", "scores": "s.csv"},
+        "criteria": [{"name": "a", "weight": 1, "min": 0, "max": 1}],
+    }
+    rules = [{"kind": "min_merit", "merit": 3, "attribute": "x"}]
+    with pytest.raises(InvalidEventError) as caught:
+        config_from_mapping({**base, "selection": {"constraints": rules}})
+    (issue,) = caught.value.problems
+    assert issue.code == "config.invalid" and issue.column == "selection.constraints[0].attribute"
+    assert "does not go with a 'min_merit' rule" in issue.message
+    assert "merit" in issue.message.split("its keys are:")[1]
+
+
+def test_every_kind_has_a_spec_and_a_class() -> None:
+    assert set(CONSTRAINTS) == set(CONSTRAINT_SPECS)
+    for kind, cls in CONSTRAINTS.items():
+        assert cls.kind == kind and cls.spec is CONSTRAINT_SPECS[kind]
+        keys = set(CONSTRAINT_SPECS[kind].model_fields) - {"kind"}
+        assert keys == {f.name for f in dataclasses.fields(cls)}, kind
 
 
 def test_rules_from_config_collects_every_problem() -> None:
@@ -265,7 +298,7 @@ def test_rules_from_config_collects_every_problem() -> None:
         {
             "constraints": [
                 {"kind": "at_least", "attribute": "hair", "value": "red", "count": 1},
-                {"kind": "max_per", "attribute": "gender", "ids": ["c0"]},
+                {"kind": "max_per", "attribute": "gender", "groups": ["Mars"]},
                 {"kind": "max_per", "attribute": "gender", "name": "twice"},
                 {"kind": "max_per", "attribute": "project", "name": "twice"},
             ]

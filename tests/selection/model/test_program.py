@@ -9,7 +9,7 @@ import pytest
 from scoring.config import SelectionConfig
 from scoring.errors import InvalidEventError
 from selection import columns as col
-from selection.model.constraints import AtLeast, Distinct, MaxPer, Seats
+from selection.model.constraints import AtLeast, Distinct, MaxPer, Seats, seats_rule
 from selection.model.pool import MERIT_GRID_STEP, lottery_ranks, prepare_pool
 from selection.model.program import AUX, SLACK_HI, SLACK_LO, X, build_model
 
@@ -110,7 +110,7 @@ def test_model_columns_rows_and_names_come_from_indexes() -> None:
     config = SelectionConfig(per_group=2)
     pool = prepare_pool(candidates, merit, config)
     rules = [
-        Seats.from_config(config),
+        seats_rule(config),
         AtLeast(attribute="gender", value="F", count=1, soft=True),
         Distinct(attribute="gender", min=2),
     ]
@@ -182,7 +182,7 @@ def test_restrict_fixes_other_columns_into_the_bounds() -> None:
     config = SelectionConfig(per_group=1)
     pool = prepare_pool(candidates, merit, config)
     rules = [
-        Seats.from_config(config),
+        seats_rule(config),
         AtLeast(attribute="gender", value="F", count=2, scope="all"),
     ]
     model = build_model(pool, rules)

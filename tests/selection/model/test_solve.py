@@ -18,7 +18,7 @@ from scoring.errors import SolverError, SolverUnavailableError
 from selection import columns as col
 from selection.facade import select
 from selection.model import solve as solve_module
-from selection.model.constraints import AtLeast, Seats
+from selection.model.constraints import AtLeast, seats_rule
 from selection.model.pool import prepare_pool
 from selection.model.program import Model, build_model
 from selection.model.solve import (
@@ -47,7 +47,7 @@ def _model(merits: list[float], per_group: int = 2, **extra: Any) -> Model:
     merit = pd.DataFrame({col.CANDIDATE_ID: candidates[col.CANDIDATE_ID], col.MERIT: merits})
     config = SelectionConfig(per_group=per_group, **extra)
     pool = prepare_pool(candidates, merit, config)
-    return build_model(pool, [Seats.from_config(config)])
+    return build_model(pool, [seats_rule(config)])
 
 
 @pytest.mark.parametrize(
@@ -84,8 +84,8 @@ def test_pulp_status_mapping(status: int, sol_status: int, expected: SolveStatus
 
 def test_highs_banner_is_silenced() -> None:
     code = (
-        "from tests.selection.model.test_solve import _model; from selection.model.solve import solve; "
-        "solve(_model([3.0, 2.0, 1.0]))"
+        "from tests.selection.model.test_solve import _model; "
+        "from selection.model.solve import solve; solve(_model([3.0, 2.0, 1.0]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -202,7 +202,7 @@ def test_real_time_limit_never_passes_as_optimal() -> None:
     config = SelectionConfig()
     pool = prepare_pool(candidates, merit, config)
     rules = [
-        Seats.from_config(config),
+        seats_rule(config),
         AtLeast(attribute="gender", value="F", share=0.6, scope="all"),
     ]
     result = solve(build_model(pool, rules), time_limit=0.01)

@@ -17,21 +17,22 @@ import pytest
 
 from scoring.config import SelectionConfig
 from selection import columns as col
-from selection.analysis.fairness import diagnose, rule_facts
+from selection.analysis.fairness import diagnose
 from selection.model.constraints import (
     AtLeast,
     AtMost,
-    Constraint,
     Exclude,
     MaxPer,
     MinMerit,
     Require,
     Seats,
+    seats_rule,
 )
 from selection.model.pool import Pool, prepare_pool
 from selection.model.program import build_model
+from selection.model.rule import Constraint
 from selection.model.selection import Selection
-from selection.model.solve import solve
+from selection.model.solve import SolveStatus, solve
 from selection.model.verify import (
     VerificationError,
     check,
@@ -79,7 +80,7 @@ def test_verify_accepts_the_solver_result_and_recomputes_its_objective() -> None
     result = solve(model)
     selection = verify(model, result, rules)
     assert selection.ids() == ["c0", "c3"]  # the woman is needed: priority before merit
-    assert stage_values(model, selection, rules) == result.stage_values
+    assert stage_values(model, selection, check(selection, rules), rules) == result.stage_values
 
 
 def test_verify_rejects_a_delegation_breaking_a_hard_rule() -> None:
@@ -211,7 +212,46 @@ def test_delegation_wide_conflict_is_stated_for_the_whole_event() -> None:
         "2 women",
         "a man",
     }
-    assert rule_facts(rules[1], pool, -1) == (
+    assert rules[1].facts(pool, -1) == (
         "2 eligible candidates with gender = F",
         "requires at least 2",
     )
+
+
+def test_a_counting_bug_in_the_model_is_caught_by_the_independent_recount(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Plant a bug in what the rule counts (the code the model rows are built from): women
+    # with the best merit are not counted. The model then thinks "a woman per group" holds
+    # without them, the solver picks by merit, and only the independent recount, which
+    # shares no code with the counts, can tell.
+    candidates = pd.DataFrame(
+        {
+            col.CANDIDATE_ID: ["a", "b", "c"],
+            col.NAME: ["A", "B", "C"],
+            col.GROUP: ["G"] * 3,
+            "gender": ["M", "M", "F"],
+        }
+    )
+    merit = pd.DataFrame({col.CANDIDATE_ID: ["a", "b", "c"], col.MERIT: [3.0, 2.0, 1.0]})
+    config = SelectionConfig(per_group=2)
+    pool = prepare_pool(candidates, merit, config)
+    rules = [seats_rule(config), AtLeast(attribute="gender", value="F", count=1)]
+    honest = build_model(pool, rules)
+    assert verify(honest, solve(honest), rules).ids() == ["a", "c"]
+
+    real = AtLeast._compute
+
+    def undercount(self: AtLeast, pool: Pool) -> Any:
+        counts = real(self, pool)
+        return dataclasses.replace(
+            counts, member=np.zeros_like(counts.member), lower=counts.lower * 0
+        )
+
+    monkeypatch.setattr(AtLeast, "_compute", undercount)
+    pool = prepare_pool(candidates, merit, config)  # a new pool: counts are cached per pool
+    buggy = build_model(pool, rules)
+    result = solve(buggy)
+    assert result.status is SolveStatus.OPTIMAL  # the solver is happy with the wrong model
+    with pytest.raises(VerificationError, match="breaks rules it was given"):
+        verify(buggy, result, rules)
