@@ -4,13 +4,21 @@ Exit codes
 ----------
 0 success; 1 invalid input (the event has errors); 2 usage error; 3 no delegation satisfies
 the rules (explanation printed and written); 4 solver failure or time limit without a
-solution; 5 output not writable; 70 internal error (a bug: please report it).
+solution; 5 output not writable; 70 internal error (a bug: please report it); 141 standard
+output closed early (a pipe into ``head``).
+
+The command starts no helper process (the report's charts are drawn in this process),
+installs no signal handler and changes no file descriptor. Python ignores SIGPIPE, so
+writing into a closed pipe raises :class:`BrokenPipeError`; :func:`main` then stops quietly
+and returns 141, the status a shell shows for a command ended by SIGPIPE (128 + 13), so a
+``set -o pipefail`` script can tell it from an event with errors (1).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import shutil
 import sys
@@ -20,21 +28,19 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from selection.outputs.charts import ChartWorker
-
 if TYPE_CHECKING:
     import pandas as pd
 
     from selection.outputs.text import Style
 
-# The library is imported inside the commands, after `run` has started its chart worker
-# (see selection.outputs.charts), so the worker forks before pandas is loaded and imports
-# matplotlib while this process imports and reads the rest.
+# The library is imported inside the commands, so `schema`, `init` and `--help` start fast
+# and `check` never loads the solver or matplotlib.
 
 __all__ = ["EXIT_CODES", "main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_SOLVER, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 EXIT_INTERNAL = 70
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell shows for `yes | head -1`
 EXIT_CODES = {
     EXIT_OK: "success",
     EXIT_INVALID: "invalid input: the event has errors (all of them are printed)",
@@ -43,6 +49,7 @@ EXIT_CODES = {
     EXIT_SOLVER: "solver failure, or time limit reached without a delegation",
     EXIT_OUTPUT: "output folder or file not writable",
     EXIT_INTERNAL: "internal error (a bug in pitch-jury: please report it)",
+    EXIT_BROKEN_PIPE: "standard output closed early (piped into head); nothing more printed",
 }
 
 _EPILOG = "exit codes:\n" + "\n".join(f"  {code:<3} {text}" for code, text in EXIT_CODES.items())
@@ -54,7 +61,6 @@ class _Console:
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out, self.err = out, err
         self.show_progress = hasattr(err, "isatty") and err.isatty()
-        self.worker: ChartWorker | None = None
 
     @property
     def style(self) -> Style:
@@ -209,7 +215,6 @@ def _cmd_init(args: argparse.Namespace, console: _Console) -> int:
 
 def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) -> int:
     from scoring.ingest.load import load_event
-    from selection.outputs.charts import scoring_chart_jobs
     from selection.outputs.export import write_run
     from selection.outputs.report import summary_text
     from selection.outputs.text import format_issues
@@ -229,14 +234,7 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
         result = outcome.after
         extras["what_if"] = ("What if", outcome.describe(), outcome.diff)
     else:
-        worker = console.worker
-        result = run_event(
-            event,
-            seed=args.seed,
-            solver=args.solver,
-            progress=console.counter,
-            on_scored=None if worker is None else lambda s: worker.submit(scoring_chart_jobs(s)),
-        )
+        result = run_event(event, seed=args.seed, solver=args.solver, progress=console.counter)
     if getattr(args, "sensitivity", False):
         from selection.whatif import sensitivity
 
@@ -244,7 +242,7 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
         found = sensitivity(result.event, seed=args.seed, solver=args.solver)
         extras["sensitivity"] = ("Scoring-method sensitivity", found.describe(), found.table)
     console.progress(f"Writing files to {out} ...")
-    written = write_run(result, out, extras=extras, worker=console.worker)
+    written = write_run(result, out, extras=extras)
     infeasible = result.selection.infeasibility is not None
     if not args.quiet or infeasible:
         console.print(summary_text(result))
@@ -309,6 +307,14 @@ def main(
     out, err
         Streams for results and notes (default: standard output and error).
 
+    Returns
+    -------
+    int
+        The exit code (see the module's list). 141 when the reader of ``out`` has gone (a
+        pipe into ``head``): nothing more is printed, and a closed ``sys.stdout`` or
+        ``sys.stderr`` that this call used is replaced by a sink, so the interpreter's
+        exit-time flush has nothing left to fail on. No signal handler is installed.
+
     Examples
     --------
     >>> import io
@@ -320,13 +326,32 @@ def main(
     """
     console = _Console(out or sys.stdout, err or sys.stderr)
     try:
-        return _main(argv, console)
+        code = _main(argv, console)
+        console.out.flush()  # a closed pipe fails here, not in Python's exit-time flush
+        console.err.flush()
     except BrokenPipeError:  # output piped into `head` or `more` that closed early
-        if out is None:  # keep Python's exit-time flush of stdout from failing again
-            with contextlib.suppress(OSError, ValueError):
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_INVALID
+        if out is None:
+            sys.stdout = _closed_pipe_sink(sys.stdout)
+        if err is None:
+            sys.stderr = _closed_pipe_sink(sys.stderr)
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _closed_pipe_sink(stream: TextIO) -> TextIO:
+    """Return ``stream`` if it still takes output, else a sink for what is printed later.
+
+    Text already buffered for a closed pipe cannot be sent; Python's exit-time flush of
+    ``sys.stdout`` would fail on it and print "Exception ignored ... BrokenPipeError".
+    Swapping the ``sys`` attribute (not the file descriptor, which the program may share)
+    gives that flush nothing to do; the old stream, still held as ``sys.__stdout__``, is
+    closed at exit without a message.
+    """
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        return io.StringIO()
+    return stream
 
 
 def _main(argv: Sequence[str] | None, console: _Console) -> int:
@@ -338,13 +363,7 @@ def _main(argv: Sequence[str] | None, console: _Console) -> int:
         return int(exc.code or 0)
     if getattr(args, "quiet", False):
         console.show_progress = False
-    if args.command in ("run", "demo"):
-        console.worker = ChartWorker.start()  # draws the report's charts in parallel
-    try:
-        return _command(args, console)
-    finally:
-        if console.worker is not None:
-            console.worker.close()
+    return _command(args, console)
 
 
 def _command(args: argparse.Namespace, console: _Console) -> int:
@@ -381,6 +400,8 @@ def _command(args: argparse.Namespace, console: _Console) -> int:
     except KeyboardInterrupt:
         console.note("Interrupted.")
         return 130
+    except BrokenPipeError:  # nobody reads any more: no message, see main()
+        raise
     except Exception as exc:  # a bug, not a user mistake: say so without a wall of text
         if os.environ.get("PITCH_JURY_DEBUG"):
             console.note(traceback.format_exc())

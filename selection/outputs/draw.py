@@ -2,19 +2,21 @@
 
 :mod:`selection.outputs.plots` and :mod:`selection.outputs.plots_bayes` turn result frames into the
 chart specifications below; this module draws a specification as a matplotlib Figure (:func:`draw`)
-or SVG text (:func:`svg`). It imports neither pandas nor the ``scoring`` package, so the chart
-worker of :mod:`selection.outputs.charts` starts drawing sooner.
+or SVG text (:func:`svg`). It imports neither pandas nor the ``scoring`` package.
+
+Nothing here changes the state of the program that draws: figures are plain
+``matplotlib.figure.Figure`` objects (no ``pyplot``, no backend is chosen, no global
+``rcParams`` or warning filter is written), and SVG is written by a private canvas that keeps
+text as text and ids stable without the global ``svg.*`` settings (``selection.outputs._svg``).
 
 Charts are drawn for speed without giving up readability: fixed margins instead of a
 layout engine, one collection per series instead of one artist per bar, and labels at
 fixed places (placing them automatically measures every tick label again). matplotlib is
-imported on first use, with the Agg backend.
+imported on first use. Names are drawn as plain text, never as ``$...$`` mathematics.
 """
 
 from __future__ import annotations
 
-import io
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -88,6 +90,22 @@ class IntervalChart:
     xlabel: str
 
 
+_SERIES_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+"""Colours of the dot chart's series: matplotlib's default cycle, written out so that a
+style the program has chosen (``axes.prop_cycle``) does not recolour the report."""
+
+
 def new_figure(width: float, height: float, *, left: float, right: float = 0.2) -> Figure:
     """Return an empty figure with fixed margins (``left`` and ``right`` in inches).
 
@@ -96,13 +114,8 @@ def new_figure(width: float, height: float, *, left: float, right: float = 0.2) 
     >>> new_figure(6.0, 3.0, left=1.0).get_size_inches().tolist()
     [6.0, 3.0]
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams["svg.hashsalt"] = "pitch-jury"
-    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: names in any script
     figure = Figure(figsize=(width, height))
     figure.subplots_adjust(
         left=min(left / width, 0.6),
@@ -155,22 +168,26 @@ def svg(spec: BarChart | DotChart | IntervalChart) -> str:
 
 
 def figure_svg(figure: Figure) -> str:
-    """Return ``figure`` as standalone SVG text with no date or random ids in it.
+    """Return ``figure`` as standalone SVG text whose bytes depend only on what is drawn.
+
+    Text stays text (``<text>`` elements: the browser draws names in any script with its own
+    fonts) and is measured with fixed character widths, so no font is looked up and no
+    "Glyph missing from font" warning is raised. Element ids are renamed in order of first
+    use with a prefix hashed from the drawing, so they are the same in every process and
+    unique between charts on one page. No date is written. The process's matplotlib
+    settings are read as defaults for new artists, never written.
 
     Examples
     --------
     >>> text = figure_svg(new_figure(2.0, 2.0, left=0.5))
     >>> text.startswith("<svg") and "Date" not in text
     True
+    >>> text == figure_svg(new_figure(2.0, 2.0, left=0.5))
+    True
     """
-    buffer = io.StringIO()
-    with warnings.catch_warnings():
-        # Text is kept as text in the SVG, so the browser draws every script with its own
-        # fonts; matplotlib only warns that its layout font lacks some glyphs.
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    from selection.outputs._svg import figure_svg_text
+
+    return figure_svg_text(figure)
 
 
 def _bar_chart(spec: BarChart) -> Figure:
@@ -221,7 +238,7 @@ def _bar_chart(spec: BarChart) -> Figure:
             axes.axvline(spec.cut, color="#b2182b", linestyle="--", linewidth=1, label="cut-off")
         )
     if spec.legend:  # the report shows one key for all groups instead
-        axes.legend(handles=handles, loc="lower right", fontsize=8)
+        _legend(axes, handles=handles, loc="lower right", fontsize=8)
     _labels(figure, axes, spec.xlabel, title=spec.title)
     return figure
 
@@ -231,7 +248,16 @@ def _row_labels(axes: Axes, labels: Sequence[str]) -> None:
     axes.set_yticks([])
     place = axes.get_yaxis_transform()  # x in axes fractions, y in data
     for y, label in enumerate(labels):
-        axes.text(-0.008, y, label, transform=place, ha="right", va="center", fontsize=8)
+        axes.text(
+            -0.008,
+            y,
+            label,
+            transform=place,
+            ha="right",
+            va="center",
+            fontsize=8,
+            parse_math=False,
+        )
 
 
 def _dot_chart(spec: DotChart) -> Figure:
@@ -246,7 +272,7 @@ def _dot_chart(spec: DotChart) -> Figure:
     )
     axes = figure.subplots()
     for index, series in enumerate(spec.series):
-        colour = f"C{index % 10}"
+        colour = _SERIES_COLOURS[index % len(_SERIES_COLOURS)]
         x, y, error = (np.asarray(a, dtype=float) for a in (series.x, series.y, series.error))
         axes.add_collection(
             LineCollection(
@@ -261,7 +287,7 @@ def _dot_chart(spec: DotChart) -> Figure:
     _row_labels(axes, spec.rows)
     _labels(figure, axes, spec.xlabel)
     if spec.series:  # outside the plot, so it never hides a row
-        axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        _legend(axes, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return figure
 
 
@@ -284,8 +310,14 @@ def _interval_chart(spec: IntervalChart) -> Figure:
     n_ranks = int(np.nanmax(np.asarray(spec.high90, dtype=float), initial=spec.seats + 1))
     axes.set_xlim(0.5, max(n_ranks, spec.seats + 1) + 0.5)
     _labels(figure, axes, spec.xlabel, title=spec.title)
-    axes.legend(loc="upper right", fontsize=7)
+    _legend(axes, loc="upper right", fontsize=7)
     return figure
+
+
+def _legend(axes: Axes, **options: Any) -> None:
+    """Add a legend whose labels are plain text (a criterion may be named ``$x$``)."""
+    for text in axes.legend(**options).get_texts():
+        text.set_parse_math(False)
 
 
 def _labels(figure: Figure, axes: Axes, xlabel: str, *, title: str | None = None) -> None:
@@ -294,8 +326,8 @@ def _labels(figure: Figure, axes: Axes, xlabel: str, *, title: str | None = None
     from matplotlib.ticker import MaxNLocator
 
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
-    axes.set_xlabel(xlabel)
+    axes.set_xlabel(xlabel, parse_math=False)
     height = axes.get_position().height * figure.get_figheight()  # inches
     axes.xaxis.set_label_coords(0.5, -0.3 / height)
     if title is not None:
-        axes.set_title(title, y=1.0, pad=6)
+        axes.set_title(title, y=1.0, pad=6, parse_math=False)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from selection.outputs.audit import audit_record
-from selection.outputs.charts import ChartWorker, chart_jobs, render_all
+from selection.outputs.charts import chart_jobs, render_all
 from selection.outputs.files import OutputError, atomic_write, csv_bytes, json_bytes, xlsx_bytes
 from selection.outputs.report import build_report
 from selection.result import RunResult
@@ -91,14 +91,13 @@ def write_run(
     out: str | Path,
     *,
     extras: Mapping[str, tuple[str, str, pd.DataFrame]] | None = None,
-    worker: ChartWorker | None = None,
 ) -> list[Path]:
     """Write all output files of ``result`` into ``out`` (created if needed).
 
     ``extras`` maps a file stem to ``(title, text, table)``: each table is written as
     ``STEM.csv`` and as a sheet, and shown with its text in the report (what-if and
-    sensitivity analyses use this). A :class:`~selection.outputs.charts.ChartWorker` draws the
-    report's charts while the tables are written; without one they are drawn here.
+    sensitivity analyses use this). The report's charts are drawn here, in the calling
+    thread (:func:`~selection.outputs.charts.render_all`).
 
     Returns
     -------
@@ -113,8 +112,6 @@ def write_run(
     out = Path(out)
     check_output_folder(result, out)
     jobs = chart_jobs(result)
-    if worker is not None:
-        worker.submit(jobs)
     extras = dict(extras or {})
     frames = {**output_frames(result), **{stem: item[2] for stem, item in extras.items()}}
     audit = audit_record(result)
@@ -123,17 +120,12 @@ def write_run(
     files: dict[str, bytes] = {f"{stem}.csv": csv_bytes(frame) for stem, frame in frames.items()}
     readme = [(stem, FILE_DESCRIPTIONS.get(stem) or extras[stem][0]) for stem in frames]
     files["results.xlsx"] = xlsx_bytes(frames, readme=readme)
-    # The page is laid out while the charts are drawn; each chart then takes its marker's
-    # place (escaped user text can never contain a marker: it has no raw "<").
-    markers = [f"<!--chart {index}-->" for index in range(len(jobs))]
     page = build_report(
         result,
         audit={k: v for k, v in audit.items() if k != "timings"},
         extras=list(extras.values()),
-        charts=markers,
+        charts=render_all(jobs),
     ).to_html()
-    for marker, svg in zip(markers, render_all(jobs, worker), strict=True):
-        page = page.replace(marker, svg, 1)
     files["report.html"] = page.encode("utf-8")
     files["audit.json"] = json_bytes(audit)
     written = []

@@ -1,9 +1,11 @@
 """Charts for the report and for notebooks: matplotlib Figures, rendered without a screen.
 
 Each chart is first turned into a plain specification (``*_chart``) that
-:mod:`selection.outputs.draw` draws; matplotlib is imported only then, with the Agg backend, so
-the command line and embedding tools never pay for it unless a chart is drawn.
-:func:`figure_svg` renders a figure as SVG text whose bytes depend only on the data.
+:mod:`selection.outputs.draw` draws; matplotlib is imported only then, so the command line and
+embedding tools never pay for it unless a chart is drawn. The figures are plain
+``matplotlib.figure.Figure`` objects: no backend is chosen and no global setting is changed, so
+a notebook shows them with its own backend. :func:`figure_svg` renders a figure as SVG text
+whose bytes depend only on the data.
 """
 
 from __future__ import annotations

@@ -1,14 +1,19 @@
-"""`pitch-jury check`, `schema` and `init`, run in-process."""
+"""`pitch-jury check`, `schema` and `init`, run in-process; every command on a closed pipe."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import selection
 from scoring.config import EventConfig
+from scoring.example import example_event_path
 from selection.cli import main
 from tests.eventfiles import default_scores, write_event
 
@@ -86,4 +91,61 @@ def test_output_piped_into_head_exits_quietly() -> None:
         def write(self, text: str) -> int:
             raise BrokenPipeError(32, "Broken pipe")
 
-    assert main(["schema"], out=ClosedPipe(), err=io.StringIO()) == 1
+    err = io.StringIO()
+    assert main(["schema"], out=ClosedPipe(), err=err) == 141
+    assert err.getvalue() == ""
+
+
+def _command_env() -> dict[str, str]:
+    root = str(Path(selection.__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+_EVENT = str(example_event_path())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["schema"],
+        ["check", _EVENT],
+        ["explain", _EVENT, "AF-05"],
+        ["run", _EVENT, "--out", "{out}"],
+    ],
+    ids=["schema", "check", "explain", "run"],
+)
+def test_a_closed_pipe_ends_the_command_quietly_with_141(argv: list[str], tmp_path: Path) -> None:
+    """A reader that has gone before anything is written: every write fails (EPIPE). The
+    command stops at once, says nothing on standard error and exits 141 (128 + SIGPIPE)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "selection.cli", *(a.format(out=tmp_path / "o") for a in argv)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env=_command_env(),
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr.decode()) == (141, "")
+
+
+def test_piped_into_head_prints_the_first_line_and_nothing_on_stderr(tmp_path: Path) -> None:
+    """`pitch-jury schema | head -1`: the reader takes one line and closes its end."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "selection.cli", "schema"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_command_env(),
+    ) as command:
+        assert command.stdout is not None and command.stderr is not None
+        first = command.stdout.readline()
+        command.stdout.close()
+        stderr = command.stderr.read()
+        code = command.wait()
+    assert first == b"{\n"
+    assert stderr == b""
+    assert code in (0, 141)  # 0 when everything fitted in the pipe before the reader left
