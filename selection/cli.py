@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import os
 import shutil
@@ -86,6 +87,37 @@ class _Console:
         if self.show_progress:
             self.err.write(text + "\n")
             self.err.flush()
+
+
+@functools.cache
+def _meanings() -> dict[str, str]:
+    """Every issue code's meaning, gathered on first use (so `check` never imports the
+    solver stack for its validation codes)."""
+    from scoring import pipeline
+    from selection import whatif
+    from selection.model import verify
+    from selection.uncertainty import lottery
+
+    registries = (
+        _validation_codes(),
+        pipeline.ISSUE_CODES,
+        verify.ISSUE_CODES,
+        lottery.ISSUE_CODES,
+        whatif.ISSUE_CODES,
+    )
+    return {code: text for codes in registries for code, text in codes.items()}
+
+
+def _validation_codes() -> dict[str, str]:
+    """The validation issue codes and their meanings (cheap: no solver imported)."""
+    from scoring.ingest import validate
+
+    return validate.ISSUE_CODES
+
+
+def _issue_meaning(code: str) -> str:
+    """Return what an issue code means, in plain words (empty when unknown)."""
+    return _validation_codes().get(code) or _meanings().get(code, "")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -176,7 +208,7 @@ def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
     issues = issues_from_frame(event.warnings)
     if issues:
         console.print("")
-        console.print(format_issues(issues, style=console.style))
+        console.print(format_issues(issues, style=console.style, meaning=_issue_meaning))
     console.print("")
     console.print("No errors." + (" Look at the warnings above." if issues else ""))
     return EXIT_OK
@@ -252,7 +284,7 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
     if not args.quiet:
         if result.issues:
             console.print("")
-            console.print(format_issues(result.issues, style=console.style))
+            console.print(format_issues(result.issues, style=console.style, meaning=_issue_meaning))
         console.print("")
         console.print(f"Wrote {len(written)} files to {out}: " + ", ".join(p.name for p in written))
     return EXIT_INFEASIBLE if infeasible else EXIT_OK
@@ -380,7 +412,7 @@ def _command(args: argparse.Namespace, console: _Console) -> int:
     try:
         return _COMMANDS[args.command](args, console)
     except InvalidEventError as exc:
-        console.print(format_issues(exc.problems, style=console.style))
+        console.print(format_issues(exc.problems, style=console.style, meaning=_issue_meaning))
         n_errors = len(exc.errors)
         console.print("")
         console.print(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TextIO
 
@@ -17,25 +16,10 @@ __all__ = ["Style", "format_event_summary", "format_issues"]
 _MAX_PER_CODE = 25
 
 
-def _meaning(code: str) -> str:
-    """Return what an issue code means (validation codes without importing the solver)."""
+def _validation_meaning(code: str) -> str:
     from scoring.ingest import validate
 
-    return validate.ISSUE_CODES.get(code) or _meanings().get(code, "")
-
-
-@functools.cache
-def _meanings() -> dict[str, str]:
-    """Every issue code's meaning, gathered on first use (keeps `check` from importing the
-    solver stack)."""
-    from scoring import pipeline
-    from scoring.ingest import validate
-    from selection import whatif
-    from selection.model import verify
-    from selection.uncertainty import lottery
-
-    registries = (validate, pipeline, verify, lottery, whatif)
-    return {code: text for module in registries for code, text in module.ISSUE_CODES.items()}
+    return validate.ISSUE_CODES.get(code, "")
 
 
 class Style:
@@ -72,10 +56,16 @@ class Style:
         return self._wrap(text, "1")
 
 
-def format_issues(issues: Sequence[Issue], *, style: Style | None = None) -> str:
+def format_issues(
+    issues: Sequence[Issue],
+    *,
+    style: Style | None = None,
+    meaning: Callable[[str], str] | None = None,
+) -> str:
     """Render issues grouped by severity and code, most serious first.
 
-    Each code shows its meaning, then up to 25 located issues.
+    Each code shows its meaning (``meaning(code)``; by default the validation codes'
+    meanings), then up to 25 located issues.
 
     Examples
     --------
@@ -97,8 +87,8 @@ def format_issues(issues: Sequence[Issue], *, style: Style | None = None) -> str
         lines.append(paint(f"{len(items)} {severity}{plural}"))
         for code, of_code in groupby(items, key=lambda i: i.code):
             located = list(of_code)
-            meaning = _meaning(code)
-            lines.append(f"  {style.bold(code)}: {meaning} ({len(located)})".rstrip())
+            text = (meaning or _validation_meaning)(code)
+            lines.append(f"  {style.bold(code)}: {text} ({len(located)})".rstrip())
             for issue in located[:_MAX_PER_CODE]:
                 lines.append(f"    {issue}")
             if len(located) > _MAX_PER_CODE:
