@@ -71,6 +71,8 @@ __all__ = [
     "SELECTION_FREQUENCY",
     "SENSITIVITY_CHANGE_COLUMNS",
     "SOFT",
+    "TIE",
+    "TIE_COLUMNS",
     "STABILITY_COLUMNS",
     "STATUS",
     "STATUS_IN_FULL_RUN",
@@ -251,6 +253,13 @@ COLUMN_DTYPES.update(
         LEAVING: "str",
     }
 )
+
+# tied optimal delegations (see selection.facade.SelectionResult.ties)
+TIE = "tie"
+"""Number of a tied optimal delegation: 1 is the one the seeded lottery chose."""
+
+TIE_COLUMNS: tuple[str, ...] = (TIE, GROUP, CANDIDATE_ID, NAME, MERIT)
+"""Columns of the tied optimal delegations: one row per representative of each."""
 
 # the files `pitch-jury run` writes (see selection.outputs.export)
 RESERVE_NAME = "reserve_name"

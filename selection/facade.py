@@ -107,6 +107,9 @@ class SelectionResult:
         Every candidate (:data:`selection.analysis.explain.RANKING_COLUMNS`).
     n_optimal, ties_capped
         Optimal delegations found; ``ties_capped``: more may exist (``max_ties`` reached).
+    ties
+        The optimal delegations found (:data:`selection.columns.TIE_COLUMNS`), the one the
+        seeded lottery chose first (``tie = 1``); empty when infeasible.
     constraints
         Rule status table (:data:`CONSTRAINT_COLUMNS`).
     bends
@@ -137,6 +140,7 @@ class SelectionResult:
     ranking: pd.DataFrame
     n_optimal: int
     ties_capped: bool
+    ties: pd.DataFrame
     constraints: pd.DataFrame
     bends: pd.DataFrame
     price_of_fairness: pd.DataFrame
@@ -175,6 +179,7 @@ class SelectionResult:
             "grid_step": self.grid_step,
             "n_optimal": self.n_optimal,
             "ties_capped": self.ties_capped,
+            "ties": frame_records(self.ties),
             "delegation": frame_records(self.delegation),
             "ranking": frame_records(self.ranking),
             "constraints": frame_records(self.constraints),
@@ -285,6 +290,25 @@ def _delegation(ranking: pd.DataFrame, pool: Pool, rules: Sequence[Constraint]) 
     )
     return out.sort_values(
         [col.GROUP, col.MERIT, col.CANDIDATE_ID], ascending=[True, False, True], ignore_index=True
+    )
+
+
+def _ties(model: Model, result: SolveResult | None) -> pd.DataFrame:
+    """The optimal delegations the solve found, one row per representative, winner first."""
+    pool, records = model.pool, []
+    for tie, mask in enumerate(result.ties if result is not None else (), start=1):
+        for p in model.x_positions[mask].tolist():
+            records.append(
+                (
+                    tie,
+                    pool.group_names[pool.group_code[p]],
+                    str(pool.candidate_ids[p]),
+                    str(pool.frame[col.NAME].iat[p]),
+                    float(pool.merit[p]),
+                )
+            )
+    return pd.DataFrame(records, columns=list(col.TIE_COLUMNS)).astype(
+        {col.TIE: "int64", col.MERIT: "float64"}
     )
 
 
@@ -453,6 +477,7 @@ def select(
         ranking=ranking,
         n_optimal=result.n_optimal,
         ties_capped=result.ties_capped,
+        ties=_ties(model, result) if chosen is not None else _ties(model, None),
         constraints=table,
         bends=bends,
         price_of_fairness=price,
