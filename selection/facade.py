@@ -24,8 +24,8 @@ Examples
 >>> result.status.value, result.objective, result.delegation["candidate_id"].tolist()
 ('optimal', 16.0, ['c1', 'c3'])
 >>> print(result.explain("c2"))  # doctest: +NORMALIZE_WHITESPACE
-Bo (c2), group Africa: not selected (reserve) — would be selected on merit alone, but a rule
-leaves no room.
+Bo (c2), group Africa: not selected (reserve) — a rule leaves no room for them; without it
+they would be selected.
 Merit 8.000, rank 2 of 4 eligible in the group (lottery position 4).
 Margin +1.000 against the weakest representative.
 Binding rules: 'one per project'; without any one of them they would be selected.
@@ -58,9 +58,8 @@ from selection.analysis.explain import explain_text, margins, ranking_frame, rea
 from selection.analysis.fairness import (
     PRICE_COLUMNS,
     Infeasibility,
-    binding_rules,
+    Removals,
     diagnose,
-    merit_only,
     merit_rank,
 )
 from selection.analysis.fairness import price_of_fairness as find_price
@@ -342,6 +341,7 @@ def select(
     price_of_fairness: bool = True,
     counterfactuals: bool = True,
     max_counterfactuals: int | None = None,
+    explain: bool = True,
     cross_check: bool = False,
 ) -> SelectionResult:
     """Select exactly the seats of each group, best total merit under every rule.
@@ -363,7 +363,11 @@ def select(
     reserves, n_reserves
         Find substitutes and reserve lists (at most ``n_reserves`` per group).
     price_of_fairness
-        Solve again without each rule (gives binding rules); one solve per rule.
+        Solve again without each rule: the merit each rule costs, per group.
+    explain
+        Confirm each candidate's reason by solving again without sets of rules (smallest
+        sets first; see :mod:`selection.analysis.explain`); ``False`` leaves the reasons
+        that need it empty (for runs whose ranking nobody reads).
     counterfactuals, max_counterfactuals
         Force each candidate in or out and re-optimise their group (exhaustively when the
         group is small, else one small solve each); when capped, nearest to the cut-off
@@ -439,11 +443,16 @@ def select(
             lap("cross_check")
     chosen = selection.mask if selection is not None else None
     price = pd.DataFrame(columns=list(PRICE_COLUMNS))
-    binding = None
+    removals = (
+        Removals(pool, rules, solver=solver, time_limit=limit)
+        if chosen is not None and (price_of_fairness or explain)
+        else None
+    )
     if price_of_fairness and chosen is not None:
-        found = find_price(pool, rules, chosen, **options)
-        price, binding = found.frame, binding_rules(found, chosen)
+        price = find_price(pool, rules, chosen, removals=removals).frame
         lap("price_of_fairness")
+    reason, binding = reasons(pool, rules, chosen, removals if explain else None)
+    lap("reasons")
     substitutes: dict[str, str] = {}
     reserve_list = pd.DataFrame(columns=list(RESERVE_COLUMNS))
     if reserves and selection is not None:
@@ -457,7 +466,7 @@ def select(
     ranking = ranking_frame(
         pool,
         selected=chosen,
-        reason=reasons(pool, rules, chosen, merit_only(pool)),
+        reason=reason,
         binding=binding,
         margin=None if chosen is None else margins(pool, chosen),
         substitutes=substitutes,

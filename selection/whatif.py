@@ -553,7 +553,8 @@ def run_what_if(
     >>> print(result.describe())  # doctest: +NORMALIZE_WHITESPACE
     What-if 'what-if': withdrawing AF-01.
     Africa:
-      يوسف الشريف (AF-02) joined: among the best of the group on merit.
+      يوسف الشريف (AF-02) joined: selected on merit: whichever rules are left out, they keep
+      their seat.
       محمد عبد الرحمن (AF-01) left: withdrawn (named reserve: AF-02).
     The delegation is chosen again under every rule, so it may differ from swapping in the
     named reserve when another change keeps more merit.

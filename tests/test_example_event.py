@@ -28,10 +28,12 @@ import pytest
 
 from scoring.config import (
     CONSTRAINT_SPECS,
+    AtLeastSpec,
     ConstraintSpec,
     DiagnosticsConfig,
     EventConfig,
     EventSection,
+    MaxPerSpec,
     ScoringConfig,
     SelectionConfig,
 )
@@ -370,7 +372,8 @@ Rule = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
 
 def _group_rule(spec: ConstraintSpec) -> Rule:
     """Return a vectorised check of a per-group rule over rows of candidate index triples."""
-    assert spec.scope == "group" and spec.attribute is not None and spec.count is not None
+    assert isinstance(spec, AtLeastSpec | MaxPerSpec) and spec.scope == "group"
+    assert spec.count is not None
     attribute, count = spec.attribute, spec.count
     if spec.kind == "at_least":
         return lambda g, combos: (g[attribute].to_numpy()[combos] == spec.value).sum(1) >= count
@@ -443,7 +446,11 @@ EXPECTED_SELECTION = {
 
 def test_per_group_rules_bind_where_the_readme_says() -> None:
     config = _config(EXAMPLE / "event.toml")
-    rules = {s.name: _group_rule(s) for s in config.selection.constraints if s.scope == "group"}
+    rules = {
+        s.name: _group_rule(s)
+        for s in config.selection.constraints
+        if getattr(s, "scope", "group") == "group"
+    }
     assert set().union(*EXPECTED_BINDING.values()) <= set(rules)
     for group, (g, combos) in _group_table(config).items():
         binding = set()
@@ -456,9 +463,11 @@ def test_per_group_rules_bind_where_the_readme_says() -> None:
 
 def test_share_rule_binds_and_the_selection_matches_the_readme() -> None:
     config = _config(EXAMPLE / "event.toml")
-    group_rules = [_group_rule(s) for s in config.selection.constraints if s.scope == "group"]
-    (share,) = [s for s in config.selection.constraints if s.scope == "all"]
-    assert share.kind == "at_least" and share.attribute == "gender" and share.share is not None
+    specs = config.selection.constraints
+    group_rules = [_group_rule(s) for s in specs if getattr(s, "scope", "group") == "group"]
+    (share,) = [s for s in specs if getattr(s, "scope", "group") == "all"]
+    assert isinstance(share, AtLeastSpec) and share.attribute == "gender"
+    assert share.share is not None
     tables = _group_table(config)
     n_seats = config.selection.per_group * len(tables)
     need = math.ceil(share.share * n_seats)

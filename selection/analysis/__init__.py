@@ -9,7 +9,7 @@ Examples
 --------
 >>> from selection.analysis import REASONS
 >>> REASONS["selected.merit"]
-'among the best of the group on merit'
+'selected on merit: whichever rules are left out, they keep their seat'
 """
 
 from selection.analysis.explain import REASONS, counterfactuals, explain_text, reasons

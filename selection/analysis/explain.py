@@ -3,14 +3,18 @@
 Status
     ``selected``; ``reserve`` (not selected, but the named substitute of a representative);
     ``not_selected``; ``ineligible`` (``eligible = false`` or no marks).
-Reason codes (stable; see :data:`REASONS`)
-    Compared with the merit-only delegation (the best ``seats`` of each group by merit,
-    ties by lottery); ``tie_break`` when an equal-merit swap would be just as good
-    (:func:`tied_by_lottery`):
-    ``selected.required``, ``selected.tie_break``, ``selected.rule``, ``selected.merit``,
-    ``not_selected.excluded``, ``not_selected.below_min_merit``, ``not_selected.tie_break``,
-    ``not_selected.rule``, ``not_selected.merit``, ``not_selected.infeasible``,
-    ``ineligible.flag``, ``ineligible.no_merit``.
+Reason codes (stable; see :data:`REASONS`), each confirmed by re-solving
+    The event is solved again with sets of rules left out (the seats rule always stays),
+    smallest sets first (:class:`~selection.analysis.fairness.Removals`). A candidate's
+    status is *bound* by the smallest sets whose removal flips it: ``*.rule`` when single
+    rules do (``binding`` lists every such rule: without any one of them the status flips),
+    ``*.rules`` when only a combination does (``binding`` names the first smallest one, in
+    rule order: without all of them together the status flips), ``*.merit`` when no set
+    of rules does (with every rule left out the status is the same). Facts come first: a
+    rule that decides the candidate on its own (``selected.required``,
+    ``not_selected.excluded``, ``not_selected.below_min_merit``) and ``tie_break`` when an
+    equal-merit swap would be just as good (:func:`tied_by_lottery`). With more than
+    :data:`MAX_EXACT_RULES` rules only single rules, pairs and all rules together are tried.
 Margin
     For a representative: merit minus that of the strongest non-selected eligible
     candidate of the group (how much merit they could lose before someone would overtake
@@ -31,7 +35,7 @@ Counterfactual
 Examples
 --------
 >>> REASONS["not_selected.rule"]
-'would be selected on merit alone, but a rule leaves no room'
+'a rule leaves no room for them; without it they would be selected'
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from selection import columns as col
+from selection.analysis.fairness import Removals
 from selection.analysis.reserves import SwapCheck
 from selection.model.pool import BoolArray, Pool
 from selection.model.program import AUX, SLACK_HI, SLACK_LO, Model
@@ -53,6 +58,7 @@ from selection.model.solve import SolveResult, SolveStatus, solve
 
 __all__ = [
     "COUNTERFACTUAL_COLUMNS",
+    "MAX_EXACT_RULES",
     "RANKING_COLUMNS",
     "REASONS",
     "STATUSES",
@@ -71,14 +77,20 @@ REASONS: dict[str, str] = {
     "selected.required": "a rule requires them to be selected",
     "selected.tie_break": "tied on merit with another best delegation; the seeded lottery "
     "decided in their favour",
-    "selected.rule": "selected because a rule needs them; on merit alone they would not be",
-    "selected.merit": "among the best of the group on merit",
+    "selected.rule": "selected because a rule keeps the seat for them; without it another "
+    "candidate would take it",
+    "selected.rules": "selected because rules together keep the seat for them; without all "
+    "of them another candidate would take it",
+    "selected.merit": "selected on merit: whichever rules are left out, they keep their seat",
     "not_selected.excluded": "a rule excludes them",
     "not_selected.below_min_merit": "merit below the minimum a rule sets",
     "not_selected.tie_break": "tied on merit with another best delegation; the seeded lottery "
     "decided against them",
-    "not_selected.rule": "would be selected on merit alone, but a rule leaves no room",
-    "not_selected.merit": "not enough merit for a seat",
+    "not_selected.rule": "a rule leaves no room for them; without it they would be selected",
+    "not_selected.rules": "rules together leave no room for them; without all of them they "
+    "would be selected",
+    "not_selected.merit": "not enough merit for a seat: whichever rules are left out, they "
+    "are not selected",
     "not_selected.infeasible": "no delegation satisfies every rule",
     "ineligible.flag": "marked not eligible",
     "ineligible.no_merit": "has no marks, so no merit",
@@ -153,31 +165,83 @@ def tied_by_lottery(selection: Selection, rules: Sequence[Constraint]) -> BoolAr
     return tied
 
 
+MAX_EXACT_RULES = 8
+"""Most rules (besides the seats) for which every set of rules is tried for the reasons."""
+
+
+def _flips(
+    removals: Removals, selected: BoolArray, wanted: Sequence[int]
+) -> dict[int, list[tuple[int, ...]]]:
+    """Each wanted position's smallest sets of rule indexes whose removal flips its status."""
+    removable = list(range(1, len(removals.rules)))
+    sizes = (
+        list(range(1, len(removable) + 1))
+        if len(removable) <= MAX_EXACT_RULES
+        else [1, 2, len(removable)]
+    )
+    open_ = set(wanted)
+    found: dict[int, list[tuple[int, ...]]] = {}
+    for size in sizes:
+        hits: dict[int, list[tuple[int, ...]]] = {}
+        for dropped in itertools.combinations(removable, size):
+            if not open_:
+                break
+            mask = removals.without(frozenset(dropped))
+            if mask is None:
+                continue
+            for p in sorted(p for p in open_ if mask[p] != selected[p]):
+                hits.setdefault(p, []).append(dropped)
+            if size > 1:
+                open_ -= set(hits)  # one smallest combination is enough to name
+        for p, sets in hits.items():
+            found[p] = sets
+            open_.discard(p)
+    return found
+
+
 def reasons(
-    pool: Pool, rules: Sequence[Constraint], selected: BoolArray | None, plain: BoolArray | None
-) -> list[str]:
-    """Return each candidate's reason code (see :data:`REASONS`).
+    pool: Pool,
+    rules: Sequence[Constraint],
+    selected: BoolArray | None,
+    removals: Removals | None,
+) -> tuple[list[str], list[str]]:
+    """Return each candidate's reason code and binding rules (see the module docs).
 
     Parameters
     ----------
     pool, rules
-        The event.
+        The event (the seats rule first).
     selected
         Pool mask of the delegation (``None``: infeasible).
-    plain
-        Pool mask of the merit-only delegation (``None`` when even that is impossible).
+    removals
+        The delegations without some rules; ``None`` skips the re-solves: reasons that
+        need them are left empty (light runs that show no ranking).
+
+    Returns
+    -------
+    tuple of two lists
+        Reason codes (:data:`REASONS`) and ``"; "``-joined binding rule names, per pool
+        position.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from scoring.config import SelectionConfig
+    >>> from selection.analysis.fairness import Removals
+    >>> from selection.model.constraints import make_rule
     >>> from selection.model.pool import prepare_pool
-    >>> c = pd.DataFrame({"candidate_id": list("ab"), "name": list("AB"), "group": ["G"] * 2})
-    >>> pool = prepare_pool(c, pd.DataFrame({"candidate_id": ["a"], "merit": [1.0]}),
-    ...                     SelectionConfig(per_group=1))
-    >>> mask = np.array([True, False])
-    >>> reasons(pool, [], mask, mask)
-    ['selected.merit', 'ineligible.no_merit']
+    >>> c = pd.DataFrame({"candidate_id": list("abc"), "name": list("ABC"), "group": ["G"] * 3,
+    ...                   "project": ["P", "P", "Q"]})
+    >>> m = pd.DataFrame({"candidate_id": list("abc"), "merit": [3.0, 2.0, 1.0]})
+    >>> pool = prepare_pool(c, m, SelectionConfig(per_group=2))
+    >>> rules = [make_rule("seats", per_group=2),
+    ...          make_rule("max_per", attribute="project", name="one per project")]
+    >>> mask = np.array([True, False, True])
+    >>> codes, binding = reasons(pool, rules, mask, Removals(pool, rules))
+    >>> codes
+    ['selected.merit', 'not_selected.rule', 'selected.rule']
+    >>> binding
+    ['', 'one per project', 'one per project']
     """
     order = {code: k for k, code in enumerate(REASONS)}
     required: set[int] = set()
@@ -190,42 +254,44 @@ def reasons(
             required |= set(forced.positions.tolist())
             continue
         for p in forced.positions.tolist():
-            if order[forced.reason] < order[ruled_out.get(p, forced.reason)] or p not in ruled_out:
+            if p not in ruled_out or order[forced.reason] < order[ruled_out[p]]:
                 ruled_out[p] = forced.reason
+    n = pool.n_candidates
     varies = (
         tied_by_lottery(Selection.from_mask(pool, selected), rules)
         if selected is not None
-        else np.zeros(pool.n_candidates, dtype=bool)
+        else np.zeros(n, dtype=bool)
     )
-    out = []
-    for p in range(pool.n_candidates):
+    flips: dict[int, list[tuple[int, ...]]] = {}
+    if selected is not None and removals is not None:
+        flips = _flips(removals, selected, np.flatnonzero(pool.selectable).tolist())
+    codes, binding = [], []
+    for p in range(n):
+        sets = flips.get(p, [])
+        named = sorted({k for s in sets for k in s}) if sets and len(sets[0]) == 1 else []
+        named = named or (list(sets[0]) if sets else [])
+        binding.append("; ".join(rules[k].label for k in named))
         if not pool.eligible[p]:
-            out.append("ineligible.flag")
+            codes.append("ineligible.flag")
         elif not pool.selectable[p]:
-            out.append("ineligible.no_merit")
+            codes.append("ineligible.no_merit")
         elif selected is None:
-            out.append("not_selected.infeasible")
-        elif selected[p]:
-            out.append(
-                "selected.required"
-                if p in required
-                else "selected.tie_break"
-                if varies[p]
-                else "selected.merit"
-                if plain is None or plain[p]
-                else "selected.rule"
-            )
+            codes.append("not_selected.infeasible")
         else:
-            out.append(
-                ruled_out[p]
-                if p in ruled_out
-                else "not_selected.tie_break"
-                if varies[p]
-                else "not_selected.rule"
-                if plain is not None and plain[p]
-                else "not_selected.merit"
-            )
-    return out
+            state = "selected" if selected[p] else "not_selected"
+            if selected[p] and p in required:
+                codes.append("selected.required")
+            elif not selected[p] and p in ruled_out:
+                codes.append(ruled_out[p])
+            elif varies[p]:
+                codes.append(f"{state}.tie_break")
+            elif removals is None:
+                codes.append("")
+            elif sets:
+                codes.append(f"{state}.{'rule' if len(sets[0]) == 1 else 'rules'}")
+            else:
+                codes.append(f"{state}.merit")
+    return codes, binding
 
 
 def margins(pool: Pool, selected: BoolArray) -> np.ndarray:
@@ -444,7 +510,8 @@ def ranking_frame(
     >>> from selection.analysis.fairness import merit_rank
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
     >>> chosen = pool.frame["candidate_id"].isin(["c1", "c2", "c5", "c6"]).to_numpy()
-    >>> frame = ranking_frame(pool, selected=chosen, reason=reasons(pool, [], chosen, chosen),
+    >>> reason, binding = reasons(pool, [], chosen, None)
+    >>> frame = ranking_frame(pool, selected=chosen, reason=reason,
     ...                       binding=None, margin=margins(pool, chosen), substitutes={},
     ...                       reserve_list=pd.DataFrame(columns=["candidate_id", "replaces",
     ...                                                          "reserve_rank"]),
@@ -563,7 +630,12 @@ def explain_text(ranking: pd.DataFrame, candidate_id: str) -> str:
     if row[col.BINDING]:
         rules = ", ".join(f"'{r}'" for r in str(row[col.BINDING]).split("; "))
         change = "not be selected" if status == "selected" else "be selected"
-        lines.append(f"Binding rules: {rules}; without any one of them they would {change}.")
+        together = str(row[col.REASON]).endswith(".rules")
+        lines.append(
+            f"Binding rules: {rules}; only without all of them together would they {change}."
+            if together
+            else f"Binding rules: {rules}; without any one of them they would {change}."
+        )
     forced = "left out" if status == "selected" else "forced in"
     if row[col.CF_STATUS] == "computed":
         text = f"If {forced}, total merit would drop by {row[col.CF_COST]:.3f}"

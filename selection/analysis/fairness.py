@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from selection import columns as col
+from selection.engine.decomposition import Decomposition
 from selection.model.pool import BoolArray, IntArray, Pool
 from selection.model.program import build_model
 from selection.model.rule import Constraint, Violation
@@ -61,7 +62,7 @@ __all__ = [
     "Conflict",
     "Infeasibility",
     "PriceOfFairness",
-    "binding_rules",
+    "Removals",
     "diagnose",
     "group_merit",
     "merit_only",
@@ -141,6 +142,69 @@ def group_merit(pool: Pool, mask: BoolArray) -> np.ndarray:
     return sums * pool.grid_step
 
 
+class Removals:
+    """The delegation with some rules left out, each set of rules solved once.
+
+    Keys are sets of rule indexes (the seats rule, index 0, always stays); leaving every
+    other rule out gives the merit-only delegation (:func:`merit_only`). Each delegation
+    follows the same order and tie rule as the full selection, so it differs from the
+    selected one only because of the rules left out. They come from the decomposition
+    (:class:`selection.engine.decomposition.Decomposition`: the groups' options are
+    enumerated once, and each set of rules is a cheap query) when the event fits it, else
+    from one integer programme each. Shared by the price of fairness and the reasons.
+
+    Examples
+    --------
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.constraints import make_rule
+    >>> from selection.model.pool import example_event, prepare_pool
+    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
+    >>> rules = [make_rule("seats", per_group=2), make_rule("max_per", attribute="project")]
+    >>> removals = Removals(pool, rules)
+    >>> removals.without(frozenset({1})).tolist() == merit_only(pool).tolist()
+    True
+    """
+
+    def __init__(
+        self,
+        pool: Pool,
+        rules: Sequence[Constraint],
+        *,
+        solver: str = "highs",
+        time_limit: float = 60.0,
+    ) -> None:
+        self.pool, self.rules = pool, tuple(rules)
+        self.solver, self.time_limit = solver, time_limit
+        self._memo: dict[frozenset[int], BoolArray | None] = {}
+        self._engine: Decomposition | None = None
+
+    @property
+    def n_solves(self) -> int:
+        """How many delegations were solved (or taken from the merit order) so far."""
+        return len(self._memo)
+
+    def without(self, dropped: frozenset[int]) -> BoolArray | None:
+        """Pool mask of the best delegation without the rules ``dropped`` (``None``: none)."""
+        if dropped not in self._memo:
+            self._memo[dropped] = self._solve(dropped)
+        return self._memo[dropped]
+
+    def _solve(self, dropped: frozenset[int]) -> BoolArray | None:
+        if dropped >= frozenset(range(1, len(self.rules))):
+            return merit_only(self.pool)
+        if self._engine is None:
+            self._engine = Decomposition(self.pool, self.rules)
+        if self._engine.usable:
+            return self._engine.optimum(dropped)
+        model = build_model(self.pool, self.rules, drop=dropped)
+        result = solve(model, solver=self.solver, time_limit=self.time_limit, max_ties=1)
+        if result.columns is None:
+            return None
+        mask = np.zeros(self.pool.n_candidates, dtype=bool)
+        mask[model.x_positions[result.chosen]] = True
+        return mask
+
+
 @dataclass(frozen=True, eq=False)
 class PriceOfFairness:
     """The price-of-fairness frame and the delegation found without each rule.
@@ -170,7 +234,7 @@ def price_of_fairness(
     *,
     solver: str = "highs",
     time_limit: float = 60.0,
-    max_ties: int = 20,
+    removals: Removals | None = None,
 ) -> PriceOfFairness:
     """Compare total merit with every rule against the best delegation without each rule.
 
@@ -180,8 +244,10 @@ def price_of_fairness(
         The event (seats rule first).
     selected
         Pool mask of the delegation under every rule.
-    solver, time_limit, max_ties
+    solver, time_limit
         As for :func:`selection.model.solve.solve`, per rule.
+    removals
+        The shared cache of delegations without some rules (a new one when ``None``).
 
     Returns
     -------
@@ -200,16 +266,14 @@ def price_of_fairness(
     >>> price_of_fairness(pool, rules, chosen).frame.iloc[:2].values.tolist()
     [['one per project', '*', 32.0, 33.0, 1.0], ['one per project', 'Africa', 16.0, 17.0, 1.0]]
     """
+    removals = removals or Removals(pool, rules, solver=solver, time_limit=time_limit)
     with_rules = group_merit(pool, selected)
     delegations: dict[str, BoolArray] = {}
     for k in range(1, len(rules)):
-        model = build_model(pool, rules, drop=frozenset({k}))
-        result = solve(model, solver=solver, time_limit=time_limit, max_ties=max_ties)
-        if result.columns is not None:
-            mask = np.zeros(pool.n_candidates, dtype=bool)
-            mask[model.x_positions[result.chosen]] = True
+        mask = removals.without(frozenset({k}))
+        if mask is not None:
             delegations[rules[k].label] = mask
-    plain = merit_only(pool)
+    plain = removals.without(frozenset(range(1, len(rules))))
     if plain is not None:
         delegations["*"] = plain
     records = []
@@ -221,20 +285,6 @@ def price_of_fairness(
             records.append((name, group, have, lost, lost - have))
     frame = pd.DataFrame(records, columns=list(PRICE_COLUMNS))
     return PriceOfFairness(frame, delegations)
-
-
-def binding_rules(price: PriceOfFairness, selected: BoolArray) -> list[str]:
-    """Return, per pool position, the ``"; "``-joined rules whose removal flips its status.
-
-    Examples
-    --------
-    >>> price = PriceOfFairness(pd.DataFrame(), {"r": np.array([True, False]),
-    ...                                         "*": np.array([False, True])})
-    >>> binding_rules(price, np.array([True, True]))
-    ['', 'r']
-    """
-    flips = [(name, mask != selected) for name, mask in price.delegations.items() if name != "*"]
-    return ["; ".join(name for name, flip in flips if flip[p]) for p in range(len(selected))]
 
 
 @dataclass(frozen=True)

@@ -431,6 +431,7 @@ def grey_zone_lottery(
         reserves=False,
         price_of_fairness=False,
         counterfactuals=False,
+        explain=False,
     )
     chosen = set(result.delegation[col.CANDIDATE_ID].astype(str))
     found = _reserves(pool, config, sorted(chosen))

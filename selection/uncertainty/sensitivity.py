@@ -205,6 +205,7 @@ def sensitivity(
             price_of_fairness=False,
             counterfactuals=False,
             reserves=False,
+            explain=False,
         )
         statuses[method] = str(result.status.value)
         selected[method] = set(result.delegation[col.CANDIDATE_ID].astype(str))

@@ -379,6 +379,7 @@ def _light_select(event: Event, merit: pd.DataFrame) -> SelectionResult:
         reserves=False,
         price_of_fairness=False,
         counterfactuals=False,
+        explain=False,
     )
 
 

@@ -6,6 +6,8 @@ which rules are binding for a candidate.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 
 from scoring.config import SelectionConfig
 from selection import columns as col
-from selection.analysis.explain import RANKING_COLUMNS, REASONS, counterfactuals
-from selection.analysis.fairness import binding_rules, merit_only, merit_rank, price_of_fairness
+from selection.analysis.explain import RANKING_COLUMNS, REASONS, counterfactuals, reasons
+from selection.analysis.fairness import Removals, merit_only, merit_rank
 from selection.facade import rules_from_config, select
-from selection.model.constraints import AtLeast, MaxPer, Seats
+from selection.model.constraints import AtLeast, MaxPer, Seats, seats_rule
 from selection.model.pool import prepare_pool
 from selection.model.program import build_model
 from selection.model.solve import SolveStatus, solve
+from tests.selection.model.test_rule_contract import _best, _options
 from tests.selection.test_properties import Event, events
 
 # Group Africa, two seats. Merits: c1 9 (P1, M), c2 8 (P1, M), c3 7 (P2, F), c4 6 (P3, M),
@@ -107,8 +110,8 @@ def test_margins_binding_rules_and_counterfactuals(result) -> None:
 def test_explain_in_plain_words(result) -> None:
     text = result.explain("c2")
     assert text.startswith(
-        "Bo (c2), group Africa: not selected (reserve) — would be selected "
-        "on merit alone, but a rule leaves no room."
+        "Bo (c2), group Africa: not selected (reserve) — a rule leaves no room for them; "
+        "without it they would be selected."
     )
     assert "Binding rules: 'one per project'" in text
     assert (
@@ -147,12 +150,64 @@ def test_merit_rank_and_merit_only_break_ties_by_lottery() -> None:
     assert plain is not None and plain.tolist() == [True, True, False, False, False, False]
 
 
-def test_binding_rules_lists_rules_whose_removal_flips_a_status() -> None:
+def test_binding_rules_are_the_rules_whose_removal_flips_a_status() -> None:
     pool = prepare_pool(CANDIDATES, MERIT, CONFIG)
     rules = rules_from_config(CONFIG, pool)
     chosen = pool.frame[col.CANDIDATE_ID].isin(["c1", "c3"]).to_numpy()
-    price = price_of_fairness(pool, rules, chosen)
-    assert binding_rules(price, chosen) == ["", "one per project", "one per project", "", "", ""]
+    codes, binding = reasons(pool, rules, chosen, Removals(pool, rules))
+    assert binding == ["", "one per project", "one per project", "", "", ""]
+    assert codes[:4] == [
+        "selected.merit",
+        "not_selected.rule",
+        "selected.rule",
+        "not_selected.merit",
+    ]
+
+
+def test_a_combination_of_rules_is_named_when_no_single_rule_binds() -> None:
+    # One seat; rules "no man" and "no P1". Only c (merit 1, woman of P2) passes both.
+    # Without "no man", d (7, man of P2) wins; without "no P1", e (8, woman of P1) wins;
+    # only without both does f (9.5, man of P1) win: no single rule keeps f out.
+    ids = list("cdef")
+    candidates = pd.DataFrame(
+        {
+            col.CANDIDATE_ID: ids,
+            col.NAME: ids,
+            col.GROUP: "G",
+            col.PROJECT: ["P2", "P2", "P1", "P1"],
+            "gender": ["F", "M", "F", "M"],
+        }
+    )
+    merit = pd.DataFrame({col.CANDIDATE_ID: ids, col.MERIT: [1.0, 7.0, 8.0, 9.5]})
+    config = SelectionConfig.model_validate(
+        {
+            "per_group": 1,
+            "constraints": [
+                {
+                    "kind": "at_most",
+                    "attribute": "gender",
+                    "value": "M",
+                    "count": 0,
+                    "name": "no man",
+                },
+                {
+                    "kind": "at_most",
+                    "attribute": "project",
+                    "value": "P1",
+                    "count": 0,
+                    "name": "no P1",
+                },
+            ],
+        }
+    )
+    out = select(candidates, merit, config).ranking.set_index(col.CANDIDATE_ID)
+    assert out.loc["c", col.REASON] == "selected.rule"
+    assert out.loc["d", col.REASON] == "not_selected.rule"
+    assert out.loc["d", col.BINDING] == "no man"
+    assert out.loc["e", col.REASON] == "not_selected.rule"
+    assert out.loc["e", col.BINDING] == "no P1"
+    assert out.loc["f", col.REASON] == "not_selected.rules"
+    assert out.loc["f", col.BINDING] == "no man; no P1"
 
 
 @settings(
@@ -207,3 +262,47 @@ def test_soft_rule_counterfactual_impossible_when_rules_forbid() -> None:
     assert _row(out, "c3")[col.CF_STATUS] == "impossible"
     assert "cannot be left out without breaking a rule" in out.explain("c3")
     assert AtLeast(attribute="gender", value="F", count=1).label in set(out.constraints[col.RULE])
+
+
+@settings(
+    max_examples=max(10, settings().max_examples // 4),
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+)
+@given(events(max_rules=3, max_delegations=150))
+def test_every_reason_is_confirmed_by_re_solving(event: Event) -> None:
+    # Brute force over every delegation, with each set of rules left out: a rule reason
+    # names exactly the single rules whose removal flips the status, a "rules" reason the
+    # smallest combination that does, and a merit reason means no set of rules does.
+    result = select(event.candidates, event.merit, event.config)
+    if result.status is not SolveStatus.OPTIMAL:
+        return
+    pool = prepare_pool(event.candidates, event.merit, event.config)
+    rules = [seats_rule(event.config), *event.rules]
+    labels = [r.label for r in rules]
+    best: dict[frozenset[int], frozenset[int] | None] = {}
+    for size in range(len(rules)):
+        for dropped in itertools.combinations(range(1, len(rules)), size):
+            found = _best(_options(pool, [r for k, r in enumerate(rules) if k not in dropped]))
+            best[frozenset(dropped)] = None if found is None else frozenset(found.positions)
+    chosen = best[frozenset()]
+    assert chosen is not None
+    ranking = result.ranking.set_index(col.CANDIDATE_ID)
+    for p in np.flatnonzero(pool.selectable).tolist():
+        row = ranking.loc[str(pool.candidate_ids[p])]
+        reason, named = str(row[col.REASON]), [n for n in str(row[col.BINDING]).split("; ") if n]
+
+        def flips(dropped: frozenset[int], p: int = p) -> bool:
+            delegation = best[dropped]
+            return delegation is not None and (p in delegation) != (p in chosen)
+
+        singles = [labels[k] for k in range(1, len(rules)) if flips(frozenset({k}))]
+        if reason.endswith(".rule"):
+            assert named == singles and singles
+        elif reason.endswith(".rules"):
+            assert not singles
+            together = frozenset(labels.index(n) for n in named)
+            assert flips(together)
+            assert not any(flips(d) for d in best if len(d) < len(together))
+        elif reason.endswith(".merit"):
+            assert not any(flips(d) for d in best), reason

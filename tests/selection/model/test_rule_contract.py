@@ -188,14 +188,14 @@ def _contract(kind: str, soft: bool, data: st.DataObject) -> None:
             and (p in o.positions) != bool(mask[p])
             and {q for q in o.positions if pool.group_code[q] != group} == outside
         ]
-        row = ranking.loc[str(ids[p])]
+        counterfactual = ranking.loc[str(ids[p])]
         if not fits:
-            assert row[col.CF_STATUS] == "impossible"
+            assert counterfactual[col.CF_STATUS] == "impossible"
             continue
         alternative = max(fits, key=lambda o: o.rank)
-        assert row[col.CF_STATUS] == "computed"
+        assert counterfactual[col.CF_STATUS] == "computed"
         cost = _merit(pool, best.positions) - _merit(pool, alternative.positions)
-        assert row[col.CF_COST] == pytest.approx(cost, abs=1e-9)
+        assert counterfactual[col.CF_COST] == pytest.approx(cost, abs=1e-9)
 
     # Reasons of candidates a rule decides on its own.
     for rule in rules:
