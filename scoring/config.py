@@ -423,6 +423,11 @@ class SelectionConfig(FrozenModel):
     max_ties: int = Field(
         default=20, ge=1, description="Cap on enumerated tied optimal delegations."
     )
+    cross_check: bool = Field(
+        default=False,
+        description="Solve again with the other solver (highs and cbc) and stop with an error "
+        "if the two disagree; recorded in audit.json.",
+    )
     constraints: tuple[ConstraintSpec, ...] = ()
     lottery: Literal["none", "grey-zone"] = Field(
         default="none",

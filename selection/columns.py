@@ -61,7 +61,10 @@ __all__ = [
     "REPLACES",
     "REQUIRED",
     "RESAMPLE",
+    "RESERVE_BENDS",
     "RESERVE_ID",
+    "RESERVE_JOINING",
+    "RESERVE_LEAVING",
     "RESERVE_NAME",
     "RESERVE_RANK",
     "RULE_KIND",
@@ -107,6 +110,12 @@ CF_OUT = "counterfactual_out"
 """Candidate ids who would leave the delegation in the counterfactual (``; ``-joined)."""
 RESERVE_ID = "reserve_id"
 """The named substitute of a representative (empty when nobody can step in)."""
+RESERVE_JOINING = "reserve_joining"
+"""If the representative withdraws, everyone else staying: who comes in (``; ``-joined)."""
+RESERVE_LEAVING = "reserve_leaving"
+"""If the representative withdraws: other representatives who must leave (``; ``-joined)."""
+RESERVE_BENDS = "reserve_bends"
+"""If the representative withdraws: soft rules the change bends further (``; ``-joined)."""
 RESERVE_RANK = "reserve_rank"
 """Position on the group's reserve list (1 = called first)."""
 REPLACES = "replaces"

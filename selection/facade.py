@@ -35,8 +35,9 @@ Named substitute for Ana (c1); reserve rank 1 in the group.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +64,9 @@ from selection.analysis.fairness import (
     merit_rank,
 )
 from selection.analysis.fairness import price_of_fairness as find_price
-from selection.analysis.reserves import RESERVE_COLUMNS
+from selection.analysis.reserves import RESERVE_COLUMNS, Change, Replacements
 from selection.analysis.reserves import reserves as find_reserves
+from selection.engine.decomposition import Decomposition
 from selection.model.constraints import rules_from_specs, seats_rule
 from selection.model.pool import Pool, prepare_pool
 from selection.model.program import Model, build_model
@@ -343,6 +345,9 @@ def select(
     max_counterfactuals: int | None = None,
     explain: bool = True,
     cross_check: bool = False,
+    given: Sequence[str] | None = None,
+    given_reasons: Mapping[str, str] | None = None,
+    given_note: str = "",
 ) -> SelectionResult:
     """Select exactly the seats of each group, best total merit under every rule.
 
@@ -374,6 +379,13 @@ def select(
         first.
     cross_check
         Solve with the other solver too; any difference raises.
+    given, given_reasons, given_note
+        A delegation chosen another way (candidate ids: the grey-zone lottery's draw, the
+        delegation kept after a withdrawal). It is checked under every rule like a solve
+        (status ``given``), and everything else (reasons, margins, reserves,
+        counterfactuals, price of fairness) describes it. ``given_reasons`` sets the
+        reason code of candidates by id (how the other way chose them); ``given_note``
+        says in words how the delegation was chosen.
 
     Returns
     -------
@@ -422,7 +434,7 @@ def select(
     lap("build")
     issues = presolve(pool, rules)
     lap("presolve")
-    result = solve(model, **options)
+    result = solve(model, **options) if given is None else _given(model, given, options)
     timings["load"], timings["solve"] = result.load_seconds, result.seconds
     lap("solver_total")
     if result.status is SolveStatus.ERROR:
@@ -438,26 +450,36 @@ def select(
     else:
         selection = verify(model, result, rules)
         lap("verify")
-        if cross_check:
+        if cross_check and given is None:
             _cross_check(model, result, solver=solver, time_limit=limit, max_ties=config.max_ties)
             lap("cross_check")
     chosen = selection.mask if selection is not None else None
     price = pd.DataFrame(columns=list(PRICE_COLUMNS))
+    engine = Decomposition(pool, rules) if chosen is not None else None
+    lap("engine")
     removals = (
-        Removals(pool, rules, solver=solver, time_limit=limit)
+        Removals(pool, rules, solver=solver, time_limit=limit, engine=engine)
         if chosen is not None and (price_of_fairness or explain)
         else None
     )
     if price_of_fairness and chosen is not None:
         price = find_price(pool, rules, chosen, removals=removals).frame
         lap("price_of_fairness")
-    reason, binding = reasons(pool, rules, chosen, removals if explain else None)
+    fixed = {pool.position(i): code for i, code in (given_reasons or {}).items()}
+    reason, binding = reasons(pool, rules, chosen, removals if explain else None, fixed=fixed)
     lap("reasons")
     substitutes: dict[str, str] = {}
+    changes: dict[str, Change] = {}
     reserve_list = pd.DataFrame(columns=list(RESERVE_COLUMNS))
     if reserves and selection is not None:
-        found_reserves = find_reserves(selection, rules, n_reserves=n_reserves)
+        replacements = Replacements(
+            selection, rules, solver=solver, time_limit=limit, engine=engine
+        )
+        found_reserves = find_reserves(
+            selection, rules, n_reserves=n_reserves, replacements=replacements
+        )
         substitutes, reserve_list = found_reserves.substitutes, found_reserves.ranked
+        changes = found_reserves.changes
         lap("reserves")
     cf = None
     if counterfactuals and selection is not None:
@@ -471,6 +493,7 @@ def select(
         margin=None if chosen is None else margins(pool, chosen),
         substitutes=substitutes,
         reserve_list=reserve_list,
+        changes=changes,
         counterfactual=cf,
         rank=merit_rank(pool),
     )
@@ -496,16 +519,47 @@ def select(
         seed=seed,
         solver=solver,
         grid_step=pool.grid_step,
-        message=_message(result, pool, objective, infeasibility),
+        message=_message(result, pool, objective, infeasibility, given_note),
         timings=timings,
     )
 
 
+def _given(model: Model, ids: Sequence[str], options: Mapping[str, Any]) -> SolveResult:
+    """The solve of a given delegation: every x column fixed, then checked like any solve."""
+    pool = model.pool
+    positions = {pool.position(i) for i in ids}
+    unknown = sorted(
+        i for i in ids if pool.position(i) < 0 or not pool.selectable[pool.position(i)]
+    )
+    if unknown:
+        raise VerificationError(
+            f"The given delegation holds {unknown}, who are not candidates who can be selected."
+        )
+    fix = {j: int(p in positions) for j, p in enumerate(model.x_positions.tolist())}
+    result = solve(
+        model, solver=options["solver"], time_limit=options["time_limit"], max_ties=1, fix=fix
+    )
+    if result.columns is None:
+        raise VerificationError(
+            f"The given delegation {sorted(ids)} breaks a hard rule (status {result.status})."
+        )
+    return dataclasses.replace(result, status=SolveStatus.GIVEN)
+
+
 def _message(
-    result: SolveResult, pool: Pool, objective: float | None, infeasibility: Infeasibility | None
+    result: SolveResult,
+    pool: Pool,
+    objective: float | None,
+    infeasibility: Infeasibility | None,
+    given_note: str = "",
 ) -> str:
     if infeasibility is not None:
         return infeasibility.describe()
+    if result.status is SolveStatus.GIVEN:
+        return (
+            f"{given_note or 'A given delegation'}: {pool.n_seats} representatives in "
+            f"{pool.n_groups} group(s), total merit {objective:.6g}."
+        )
     ties = (
         "the optimum is unique"
         if result.n_optimal == 1 and not result.ties_capped

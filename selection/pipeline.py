@@ -18,11 +18,12 @@ Examples
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from scoring.event import Event
 from scoring.pipeline import ScoringResult, score_event
+from selection import columns as col
 from selection.facade import select
 from selection.result import RunResult
 
@@ -41,6 +42,10 @@ def run_event(
     method: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     on_scored: Callable[[ScoringResult], None] | None = None,
+    cross_check: bool | None = None,
+    given: Sequence[str] | None = None,
+    given_reasons: Mapping[str, str] | None = None,
+    given_note: str = "",
 ) -> RunResult:
     """Score ``event``, select its delegation and, when configured, test its stability.
 
@@ -56,8 +61,13 @@ def run_event(
     progress
         Called as ``progress(done, total)`` during the stability analysis.
     on_scored
-        Called with the scoring result as soon as scoring is done, before selection (the
-        command line starts drawing the juror charts then).
+        Called with the scoring result as soon as scoring is done, before selection.
+    cross_check
+        Solve again with the other solver and raise if it disagrees (default:
+        ``[selection] cross_check``).
+    given, given_reasons, given_note
+        A delegation chosen another way, explained instead of the optimum (see
+        :func:`selection.facade.select`): the delegation kept after a withdrawal.
 
     Returns
     -------
@@ -71,6 +81,8 @@ def run_event(
         The solver failed or hit its time limit without a delegation.
     scoring.errors.SolverUnavailableError
         The solver cannot run here.
+    selection.model.verify.VerificationError
+        The delegation failed the solver-free re-check, or the two solvers disagree.
     """
     start = time.perf_counter()
     scored = score_event(event, method=method)
@@ -84,12 +96,16 @@ def run_event(
         seed=seed,
         solver=solver,
         time_limit=time_limit,
+        cross_check=event.config.selection.cross_check if cross_check is None else cross_check,
+        given=given,
+        given_reasons=given_reasons,
+        given_note=given_note,
     )
     done = time.perf_counter()
     timings = {"scoring": scored_at - start, "selection": done - scored_at}
     drawn = None
     if event.config.selection.lottery == "grey-zone" and selected.infeasibility is None:
-        from selection.uncertainty.lottery import grey_zone_lottery
+        from selection.uncertainty.lottery import grey_zone_lottery, lottery_reasons
 
         posterior = scored.posterior
         if posterior is None:  # rank intervals come from the Bayesian model
@@ -102,6 +118,21 @@ def run_event(
             event.config.selection,
             seed=seed,
             solver=solver,
+        )
+        # From here on every output describes the delegation drawn, not the optimum.
+        reasons = lottery_reasons(drawn.zones)
+        decided = sum(code == "selected.lottery" for code in reasons.values())
+        selected = select(
+            event.candidates,
+            scored.merit,
+            event.config.selection,
+            seed=seed,
+            solver=solver,
+            time_limit=time_limit,
+            given=drawn.delegation[col.CANDIDATE_ID].astype(str).tolist(),
+            given_reasons=reasons,
+            given_note=f"Delegation drawn by the grey-zone lottery (seed {drawn.seed}; "
+            f"{decided} seat{'' if decided == 1 else 's'} decided by the draw)",
         )
         timings["lottery"] = time.perf_counter() - done
     stable = None

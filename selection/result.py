@@ -44,8 +44,9 @@ class RunResult:
         ``[stability]`` asks for them.
     lottery
         The grey-zone draw (:mod:`selection.uncertainty.lottery`) when ``[selection] lottery =
-        "grey-zone"``; the delegation is then the one drawn, while ``selection`` keeps
-        the merit-optimal one and its explanations.
+        "grey-zone"``: zones, keys and the lottery solve. ``selection`` then describes the
+        delegation drawn (status ``given``): every reason, margin, reserve and
+        counterfactual is about it, and the reasons say which seats the draw decided.
     timings
         Seconds per step; the only part that differs between identical runs.
     """
@@ -59,14 +60,15 @@ class RunResult:
 
     @property
     def status(self) -> str:
-        """``"optimal"``, ``"time_limit"`` (best found, not proven) or ``"infeasible"``."""
+        """``"optimal"``, ``"given"`` (drawn by the grey-zone lottery), ``"time_limit"`` (best
+        found, not proven) or ``"infeasible"``."""
         return str(self.selection.status.value)
 
     @property
     def delegation(self) -> pd.DataFrame:
         """The representatives: ``group, candidate_id, name, merit, reserve_id,
         reserve_name`` and the attributes the rules use (``selection.csv``)."""
-        frame = self.selection.delegation if self.lottery is None else self.lottery.delegation
+        frame = self.selection.delegation
         names = self.event.candidates.set_index(col.CANDIDATE_ID)[col.NAME]
         out = frame.drop(columns=[col.MERIT_SE, col.RANK_IN_GROUP], errors="ignore").copy()
         position = list(out.columns).index(col.RESERVE_ID) + 1
@@ -88,8 +90,6 @@ class RunResult:
         if self.lottery is not None:
             zones = self.lottery.zones[[col.CANDIDATE_ID, col.ZONE, col.LOTTERY_KEY, col.DRAWN]]
             frame = frame.merge(zones, on=col.CANDIDATE_ID, how="left")
-            chosen = set(self.lottery.delegation[col.CANDIDATE_ID])
-            frame["in_delegation"] = frame[col.CANDIDATE_ID].isin(chosen)
         if self.stability is not None:
             found = self.stability.frequencies
             frame = frame.merge(
@@ -151,12 +151,14 @@ class RunResult:
         text = self.selection.explain(candidate_id)
         if self.lottery is not None:
             zones = self.lottery.zones.set_index(col.CANDIDATE_ID)
-            zone = str(zones.loc[candidate_id, col.ZONE]) if candidate_id in zones.index else "out"
-            chosen = candidate_id in set(self.lottery.delegation[col.CANDIDATE_ID])
-            text += (
-                f"\nGrey-zone lottery (seed {self.lottery.seed}): zone '{zone}'; "
-                f"{'in' if chosen else 'not in'} the delegation drawn."
-            )
+            if candidate_id in zones.index:
+                row = zones.loc[candidate_id]
+                key = row[col.LOTTERY_KEY]
+                text += (
+                    f"\nGrey-zone lottery (seed {self.lottery.seed}): zone '{row[col.ZONE]}'"
+                    + ("" if pd.isna(key) else f", key {float(key):.4f}")
+                    + "."
+                )
         return text
 
     def plot_group(self, group: str) -> Figure:

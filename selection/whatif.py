@@ -45,11 +45,14 @@ from pydantic import Field, PrivateAttr, ValidationError
 from scoring.config import ConstraintSpec, FrozenModel, SelectionConfig, config_issue
 from scoring.errors import InvalidEventError, Issue
 from scoring.event import Event
+from scoring.pipeline import score_event
 from selection import columns as col
 from selection.analysis.explain import REASONS
-from selection.facade import SelectionResult
+from selection.analysis.reserves import Replacements
+from selection.facade import SelectionResult, rules_from_config
 from selection.model.constraints import rule_from_spec
 from selection.model.pool import prepare_pool
+from selection.model.selection import Selection
 from selection.pipeline import run_event
 from selection.result import RunResult
 from selection.uncertainty.sensitivity import SensitivityResult, selected_column, sensitivity
@@ -76,6 +79,7 @@ ISSUE_CODES: dict[str, str] = {
     "whatif.unknown_candidate": "A candidate to withdraw is not a candidate of the event.",
     "whatif.unknown_rule": "A rule to remove is not a rule of the event.",
     "whatif.invalid_rule": "A rule to add cannot be used with this event.",
+    "whatif.keep_without_withdraw": "keep_delegation = true needs someone to withdraw.",
 }
 """Every error code of a what-if file, with its meaning."""
 
@@ -111,6 +115,12 @@ class WhatIf(FrozenModel):
         default=(), description="Rules added, with the keys of [[selection.constraints]]."
     )
     selection: SelectionOverrides | None = None
+    keep_delegation: bool = Field(
+        default=False,
+        description="With withdraw: the delegation was announced, so everyone else stays "
+        "and the smallest change fills the seats (the named reserves' question); without "
+        "it the delegation is chosen again under every rule.",
+    )
     _source: str | None = PrivateAttr(default=None)
 
     @property
@@ -250,6 +260,18 @@ def _check(event: Event, what_if: WhatIf) -> None:
             for i, value in enumerate(values)
             if value not in known
         ]
+    if what_if.keep_delegation and not what_if.withdraw:
+        issues.append(
+            Issue(
+                "error",
+                "whatif.keep_without_withdraw",
+                "keep_delegation = true keeps the announced delegation when someone "
+                "withdraws; add withdraw = [...] or remove keep_delegation.",
+                file=source,
+                column="keep_delegation",
+                value="true",
+            )
+        )
     for i, name in enumerate(what_if.remove_rules):
         if not any(name in names for names in rules):
             issues.append(
@@ -425,6 +447,33 @@ def compare_delegations(
     )
 
 
+def _keep(
+    changed: Event, before: RunResult, what_if: WhatIf, *, seed: int | None, solver: str | None
+) -> RunResult:
+    """The run after the withdrawals when the announced delegation is kept: everyone else
+    stays as far as the rules allow (:class:`selection.analysis.reserves.Replacements`)."""
+    config = changed.config.selection
+    merit = score_event(changed, diagnostics=False).merit
+    pool = prepare_pool(changed.candidates, merit, config, seed=seed)
+    rules = rules_from_config(config, pool)
+    announced = before.selection.delegation[col.CANDIDATE_ID].astype(str).tolist()
+    delegation = Selection.from_ids(pool, announced)
+    out = [pool.position(i) for i in what_if.withdraw if i in set(announced)]
+    after = Replacements(delegation, rules, solver=solver or config.solver).after(out)
+    if after is None:
+        return run_event(changed, seed=seed, solver=solver)  # infeasible: shown as such
+    ids = [str(i) for i in pool.candidate_ids[after]]
+    reasons = {i: "selected.kept" if i in set(announced) else "selected.replacement" for i in ids}
+    return run_event(
+        changed,
+        seed=seed,
+        solver=solver,
+        given=ids,
+        given_reasons=reasons,
+        given_note=f"Delegation kept after {', '.join(what_if.withdraw)} withdrew",
+    )
+
+
 def _cause(row: pd.Series, what_if: WhatIf, substitutes: dict[str, str]) -> str:
     """Plain words for one change, naming the scenario's part that explains it when clear."""
     who = f"{row[col.NAME]} ({row[col.CANDIDATE_ID]})"
@@ -437,6 +486,9 @@ def _cause(row: pd.Series, what_if: WhatIf, substitutes: dict[str, str]) -> str:
             f"{who} left: before, {REASONS.get(before, before)}; now, {REASONS.get(after, after)}."
         )
     reason = str(row[col.REASON])
+    if reason == "selected.replacement":
+        gone = ", ".join(what_if.withdraw)
+        return f"{who} joined: steps in after {gone} withdrew; everyone else stays."
     return f"{who} joined: {REASONS.get(reason, reason)}."
 
 
@@ -492,7 +544,12 @@ class WhatIfResult:
         for group, rows in self.diff.groupby(col.GROUP, sort=True):
             lines.append(f"{group}:")
             lines += [f"  {_cause(row, w, substitutes)}" for _, row in rows.iterrows()]
-        if w.withdraw and any(substitutes.get(i) for i in w.withdraw):
+        if w.keep_delegation:
+            lines.append(
+                "The announced delegation is kept: only the withdrawn seats change, as far "
+                "as the rules allow, the same answer as the named reserves."
+            )
+        elif w.withdraw and any(substitutes.get(i) for i in w.withdraw):
             lines.append(
                 "The delegation is chosen again under every rule, so it may differ from "
                 "swapping in the named reserve when another change keeps more merit."
@@ -562,6 +619,10 @@ def run_what_if(
     changed = apply_what_if(event, what_if)
     first = before if before is not None else run_event(event, seed=seed, solver=solver)
     own_seed = what_if.selection.seed if what_if.selection is not None else None
-    second = run_event(changed, seed=own_seed if own_seed is not None else seed, solver=solver)
+    seed = own_seed if own_seed is not None else seed
+    if what_if.keep_delegation:
+        second = _keep(changed, first, what_if, seed=seed, solver=solver)
+    else:
+        second = run_event(changed, seed=seed, solver=solver)
     diff = compare_delegations(first.selection, second.selection, candidates=changed.candidates)
     return WhatIfResult(what_if=what_if, before=first, after=second, diff=diff)

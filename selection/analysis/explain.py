@@ -42,14 +42,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from selection import columns as col
 from selection.analysis.fairness import Removals
-from selection.analysis.reserves import SwapCheck
+from selection.analysis.reserves import Change, SwapCheck
 from selection.model.pool import BoolArray, Pool
 from selection.model.program import AUX, SLACK_HI, SLACK_LO, Model
 from selection.model.rule import Constraint
@@ -92,6 +92,18 @@ REASONS: dict[str, str] = {
     "not_selected.merit": "not enough merit for a seat: whichever rules are left out, they "
     "are not selected",
     "not_selected.infeasible": "no delegation satisfies every rule",
+    "selected.kept": "kept from the delegation as announced",
+    "selected.replacement": "steps in for a representative who withdrew; everyone else stays",
+    "selected.lottery": "in the grey zone (their 50% rank interval crosses the cut-off); "
+    "the seeded lottery drew them",
+    "selected.settled": "their 50% rank interval lies within the seats",
+    "selected.forced": "their 50% rank interval lies beyond the seats, but the rules (or too "
+    "few candidates above them) need them",
+    "not_selected.lottery": "in the grey zone (their 50% rank interval crosses the cut-off); "
+    "the seeded lottery did not draw them",
+    "not_selected.settled": "their 50% rank interval lies beyond the seats",
+    "not_selected.forced": "their 50% rank interval lies within the seats, but the rules (or "
+    "too many settled in) leave no room",
     "ineligible.flag": "marked not eligible",
     "ineligible.no_merit": "has no marks, so no merit",
 }
@@ -119,6 +131,9 @@ RANKING_COLUMNS: tuple[str, ...] = (
     col.BINDING,
     col.MARGIN,
     col.RESERVE_ID,
+    col.RESERVE_JOINING,
+    col.RESERVE_LEAVING,
+    col.RESERVE_BENDS,
     col.REPLACES,
     col.RESERVE_RANK,
     col.CF_STATUS,
@@ -204,6 +219,8 @@ def reasons(
     rules: Sequence[Constraint],
     selected: BoolArray | None,
     removals: Removals | None,
+    *,
+    fixed: Mapping[int, str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Return each candidate's reason code and binding rules (see the module docs).
 
@@ -216,6 +233,10 @@ def reasons(
     removals
         The delegations without some rules; ``None`` skips the re-solves: reasons that
         need them are left empty (light runs that show no ranking).
+    fixed
+        Reason codes set from outside, by pool position (how a given delegation was
+        chosen: the grey-zone lottery); they come after ineligibility and the rules that
+        decide a candidate on their own, and need no re-solve.
 
     Returns
     -------
@@ -262,9 +283,11 @@ def reasons(
         if selected is not None
         else np.zeros(n, dtype=bool)
     )
+    fixed = dict(fixed or {})
     flips: dict[int, list[tuple[int, ...]]] = {}
     if selected is not None and removals is not None:
-        flips = _flips(removals, selected, np.flatnonzero(pool.selectable).tolist())
+        wanted = [p for p in np.flatnonzero(pool.selectable).tolist() if p not in fixed]
+        flips = _flips(removals, selected, wanted)
     codes, binding = [], []
     for p in range(n):
         sets = flips.get(p, [])
@@ -283,6 +306,8 @@ def reasons(
                 codes.append("selected.required")
             elif not selected[p] and p in ruled_out:
                 codes.append(ruled_out[p])
+            elif p in fixed:
+                codes.append(fixed[p])
             elif varies[p]:
                 codes.append(f"{state}.tie_break")
             elif removals is None:
@@ -495,6 +520,7 @@ def ranking_frame(
     margin: np.ndarray | None,
     substitutes: dict[str, str],
     reserve_list: pd.DataFrame,
+    changes: Mapping[str, Change] | None = None,
     counterfactual: pd.DataFrame | None,
     rank: np.ndarray,
 ) -> pd.DataFrame:
@@ -522,6 +548,12 @@ def ranking_frame(
     frame = pool.frame
     n = pool.n_candidates
     ids = frame[col.CANDIDATE_ID].astype(str)
+    found = dict(changes or {})
+    nothing = Change((), (), ())
+
+    def _change(candidate_id: str) -> Change:
+        return found.get(candidate_id, nothing)
+
     replaces = dict(zip(reserve_list[col.CANDIDATE_ID], reserve_list[col.REPLACES], strict=True))
     reserve_rank = dict(
         zip(reserve_list[col.CANDIDATE_ID], reserve_list[col.RESERVE_RANK], strict=True)
@@ -545,6 +577,9 @@ def ranking_frame(
             col.BINDING: list(binding) if binding is not None else "",
             col.MARGIN: margin if margin is not None else np.full(n, np.nan),
             col.RESERVE_ID: ids.map(lambda i: substitutes.get(i, "")),
+            col.RESERVE_JOINING: ids.map(lambda i: "; ".join(_change(i).joining)),
+            col.RESERVE_LEAVING: ids.map(lambda i: "; ".join(_change(i).leaving)),
+            col.RESERVE_BENDS: ids.map(lambda i: "; ".join(_change(i).bends)),
             col.REPLACES: ids.map(lambda i: replaces.get(i, "")),
             col.RESERVE_RANK: pd.array([reserve_rank.get(i) for i in ids], dtype="Int64"),
         }
@@ -638,7 +673,9 @@ def explain_text(ranking: pd.DataFrame, candidate_id: str) -> str:
         )
     forced = "left out" if status == "selected" else "forced in"
     if row[col.CF_STATUS] == "computed":
-        text = f"If {forced}, total merit would drop by {row[col.CF_COST]:.3f}"
+        cost = float(row[col.CF_COST])
+        change = f"drop by {cost:.3f}" if cost >= 0 else f"rise by {-cost:.3f}"
+        text = f"If {forced}, total merit would {change}"
         if row[col.CF_IN]:
             text += f"; joining: {_names(ranking, str(row[col.CF_IN]))}"
         if row[col.CF_OUT]:
@@ -647,12 +684,24 @@ def explain_text(ranking: pd.DataFrame, candidate_id: str) -> str:
     elif row[col.CF_STATUS] == "impossible":
         lines.append(f"They cannot be {forced} without breaking a rule in their group.")
     if status == "selected":
-        sub = str(row[col.RESERVE_ID])
-        lines.append(
-            f"Reserve: {_names(ranking, sub)} steps in if they cannot travel."
-            if sub
-            else "Reserve: nobody can step in without breaking a rule."
-        )
+        sub = str(row.get(col.RESERVE_ID, "") or "")
+        joining = str(row.get(col.RESERVE_JOINING, "") or "")
+        leaving = str(row.get(col.RESERVE_LEAVING, "") or "")
+        bends = [b for b in str(row.get(col.RESERVE_BENDS, "") or "").split("; ") if b]
+        bending = " (bending " + ", ".join(f"'{b}'" for b in bends) + " further)" if bends else ""
+        if sub:
+            lines.append(
+                f"Reserve: {_names(ranking, sub)} steps in if they cannot travel{bending}."
+            )
+        elif joining:
+            lines.append(
+                "If they cannot travel, no single replacement keeps the rules: joining "
+                f"{_names(ranking, joining)}"
+                + (f"; also leaving {_names(ranking, leaving)}" if leaving else "")
+                + f"{bending}."
+            )
+        else:
+            lines.append("Reserve: nobody can step in without breaking a rule.")
     elif row[col.REPLACES]:
         lines.append(
             f"Named substitute for {_names(ranking, str(row[col.REPLACES]))}; "

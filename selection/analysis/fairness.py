@@ -172,11 +172,12 @@ class Removals:
         *,
         solver: str = "highs",
         time_limit: float = 60.0,
+        engine: Decomposition | None = None,
     ) -> None:
         self.pool, self.rules = pool, tuple(rules)
         self.solver, self.time_limit = solver, time_limit
         self._memo: dict[frozenset[int], BoolArray | None] = {}
-        self._engine: Decomposition | None = None
+        self._engine = engine
 
     @property
     def n_solves(self) -> int:

@@ -1,16 +1,19 @@
-"""Reserves: a named substitute for every representative and a ranked list per group.
+"""Reserves: who steps in when a representative withdraws after the announcement.
 
-The substitute of representative ``r`` is the best (highest merit, then lottery) eligible
-non-selected candidate ``s`` of ``r``'s group such that the delegation with ``s`` instead
-of ``r``, everyone else staying, breaks no hard rule and bends no soft rule further than the
-delegation does now. Each swap is checked by the solver-free checker
-(:func:`selection.model.verify.check`); no solver is involved. Each representative's substitute
-is chosen on its own (one absence at a time), so one reserve may be named for several
-representatives.
+The reserve of representative ``r`` answers one question: if ``r`` withdraws, everyone
+else staying, who comes in? The event is solved again with ``r`` out and the rest of the
+delegation kept: first as few other changes as possible, then the usual order (soft rules
+by priority, merit, the seeded lottery). A soft rule may bend further to let the others
+stay; the report says which. Usually one candidate of ``r``'s group comes in: the named
+reserve. When no single replacement keeps the hard rules, the smallest set of changes is
+named instead (who joins, who else leaves), and there is no single reserve. The what-if
+``keep_delegation = true`` with ``withdraw`` asks the same question of the same solve.
+Each representative's reserve is found on its own (one withdrawal at a time), so one
+candidate may be named for several representatives.
 
 The ranked reserve list of a group holds the non-selected candidates who could replace at
-least one representative, best first, with the representatives they are the named
-substitute for.
+least one representative one for one without breaking a hard rule, best on merit first,
+with the representatives they are the named reserve for.
 
 Examples
 --------
@@ -34,6 +37,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,10 +45,14 @@ import numpy as np
 import pandas as pd
 
 from selection import columns as col
+from selection.engine.decomposition import Decomposition
+from selection.model.pool import BoolArray
+from selection.model.program import Model, Stage, build_model
 from selection.model.rule import Constraint, Counts
 from selection.model.selection import Selection
+from selection.model.solve import solve
 
-__all__ = ["RESERVE_COLUMNS", "Reserves", "SwapCheck", "reserves"]
+__all__ = ["RESERVE_COLUMNS", "Change", "Replacements", "Reserves", "SwapCheck", "reserves"]
 
 RESERVE_COLUMNS: tuple[str, ...] = (
     col.GROUP,
@@ -61,7 +69,8 @@ class SwapCheck:
     """Check one-for-one swaps of a delegation against every rule, without a solver.
 
     A swap is allowed when it keeps every hard rule and bends no soft rule further (the
-    same test as comparing :func:`selection.model.verify.soft_bends` before and after), but each
+    same test as comparing :func:`selection.model.verify.soft_bends` before and after;
+    ``soft_may_bend``: soft rules are not looked at), but each
     swap only re-counts the rows of the two candidates concerned, so checking many swaps
     costs little even in a large event.
 
@@ -78,10 +87,14 @@ class SwapCheck:
     (False, True, False)
     """
 
-    def __init__(self, selection: Selection, rules: Sequence[Constraint]) -> None:
+    def __init__(
+        self, selection: Selection, rules: Sequence[Constraint], *, soft_may_bend: bool = False
+    ) -> None:
         self.selectable = selection.pool.selectable
         self.parts: list[_Part] = []
         for rule in rules:
+            if rule.soft and soft_may_bend:
+                continue
             c = rule.counts(selection.pool)
             n = c.tally(selection.positions)
             pairs: dict[tuple[int, int], int] = {}
@@ -151,6 +164,86 @@ class _Part:
         return change
 
 
+class Replacements:
+    """The delegation after some representatives withdraw, the others staying if they can.
+
+    Solved as the selection is, with a first objective before every other: keep as many of
+    the other representatives as possible. The decomposition answers when the event fits
+    it (:class:`selection.engine.decomposition.Decomposition`), else the integer programme
+    with that objective as its first stage.
+
+    Examples
+    --------
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.constraints import make_rule
+    >>> from selection.model.pool import example_event, prepare_pool
+    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
+    >>> delegation = Selection.from_ids(pool, ["c1", "c3", "c5", "c6"])
+    >>> rules = [make_rule("seats", per_group=2), make_rule("max_per", attribute="project")]
+    >>> after = Replacements(delegation, rules).after([pool.position("c1")])
+    >>> pool.candidate_ids[after].tolist()
+    ['c2', 'c3', 'c5', 'c6']
+    """
+
+    def __init__(
+        self,
+        selection: Selection,
+        rules: Sequence[Constraint],
+        *,
+        solver: str = "highs",
+        time_limit: float = 60.0,
+        engine: Decomposition | None = None,
+    ) -> None:
+        self.selection, self.rules = selection, tuple(rules)
+        self.solver, self.time_limit = solver, time_limit
+        self.engine = engine if engine is not None else Decomposition(selection.pool, rules)
+        self._model: Model | None = None
+
+    def after(self, withdrawn: Sequence[int]) -> BoolArray | None:
+        """Pool mask of the delegation once ``withdrawn`` (pool positions) are out.
+
+        ``None`` when no delegation without them meets every hard rule.
+        """
+        pool, base = self.selection.pool, self.selection.mask
+        out = np.zeros(pool.n_candidates, dtype=bool)
+        out[list(withdrawn)] = True
+        if self.engine.usable:
+            return self.engine.optimum(keep=base & ~out, forbid=out)
+        if self._model is None:
+            self._model = build_model(pool, self.rules)
+        model = self._model
+        keep = np.zeros(model.n_cols, dtype=np.int64)
+        keep[: model.n_x] = (base & ~out)[model.x_positions]
+        staged = dataclasses.replace(model, stages=(Stage("keep", keep), *model.stages))
+        fix = {j: 0 for j, p in enumerate(model.x_positions.tolist()) if out[p]}
+        result = solve(staged, solver=self.solver, time_limit=self.time_limit, max_ties=1, fix=fix)
+        if result.columns is None:
+            return None
+        mask = np.zeros(pool.n_candidates, dtype=bool)
+        mask[model.x_positions[result.chosen]] = True
+        return mask
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happens when one representative withdraws: who joins, who else leaves, what bends.
+
+    Examples
+    --------
+    >>> Change(("c4",), (), ("45% women",)).single
+    'c4'
+    """
+
+    joining: tuple[str, ...]
+    leaving: tuple[str, ...]
+    bends: tuple[str, ...]
+
+    @property
+    def single(self) -> str:
+        """The one reserve when exactly one candidate replaces the representative, else ``""``."""
+        return self.joining[0] if len(self.joining) == 1 and not self.leaving else ""
+
+
 @dataclass(frozen=True, eq=False)
 class Reserves:
     """Named substitutes and the ranked reserve list.
@@ -158,8 +251,11 @@ class Reserves:
     Attributes
     ----------
     substitutes
-        Representative's candidate id to their substitute's id (``""`` when nobody can
-        step in without breaking a rule).
+        Representative's candidate id to their reserve's id (``""`` when no single
+        replacement keeps the hard rules: see ``changes``).
+    changes
+        Representative's candidate id to what their withdrawal changes (absent when no
+        delegation without them keeps the hard rules).
     ranked
         :data:`RESERVE_COLUMNS`, sorted by group then rank.
 
@@ -171,6 +267,7 @@ class Reserves:
 
     substitutes: dict[str, str]
     ranked: pd.DataFrame
+    changes: dict[str, Change] = dataclasses.field(default_factory=dict)
 
     def substitute_of(self, candidate_id: str) -> str:
         """Return the substitute's id of a representative (``""`` when there is none)."""
@@ -178,18 +275,24 @@ class Reserves:
 
 
 def reserves(
-    selection: Selection, rules: Sequence[Constraint], *, n_reserves: int | None = None
+    selection: Selection,
+    rules: Sequence[Constraint],
+    *,
+    n_reserves: int | None = None,
+    replacements: Replacements | None = None,
 ) -> Reserves:
-    """Find each representative's substitute and rank each group's reserves.
+    """Find each representative's reserve and rank each group's reserves.
 
     Parameters
     ----------
     selection
         The delegation.
     rules
-        Every rule (seats first); hard ones must hold, soft ones may not bend further.
+        Every rule (seats first).
     n_reserves
         Longest reserve list per group (``None``: everyone who can replace someone).
+    replacements
+        How withdrawals are solved (a new :class:`Replacements` when ``None``).
 
     Returns
     -------
@@ -207,34 +310,41 @@ def reserves(
     {'c1': 'c3', 'c2': 'c3', 'c5': '', 'c6': ''}
     """
     pool = selection.pool
-    swaps = SwapCheck(selection, rules)
+    replacements = replacements or Replacements(selection, rules)
     chosen = selection.mask
-    memo: dict[tuple[int, int], bool] = {}
-
-    def can_replace(rep: int, sub: int) -> bool:
-        if (rep, sub) not in memo:
-            memo[rep, sub] = swaps.keeps(rep, sub)
-        return memo[rep, sub]
-
-    order = np.lexsort((pool.lottery, -pool.grid_merit, pool.group_code))
     ids, names = pool.candidate_ids, pool.frame[col.NAME].to_numpy(dtype=object)
+    before = _bends(selection, rules)
     substitutes: dict[str, str] = {}
+    changes: dict[str, Change] = {}
+    for rep in selection.positions.tolist():
+        after = replacements.after([rep])
+        rep_id = str(ids[rep])
+        if after is None:
+            substitutes[rep_id] = ""
+            continue
+        bent = _bends(Selection.from_mask(pool, after), rules)
+        change = Change(
+            tuple(str(i) for i in ids[after & ~chosen]),
+            tuple(str(i) for i in ids[chosen & ~after] if str(i) != rep_id),
+            tuple(label for label, n in bent.items() if n > before.get(label, 0)),
+        )
+        changes[rep_id] = change
+        substitutes[rep_id] = change.single
+    swaps = SwapCheck(selection, rules, soft_may_bend=True)
+    order = np.lexsort((pool.lottery, -pool.grid_merit, pool.group_code))
+    named: dict[str, list[str]] = {}
+    for rep_id, sub in substitutes.items():
+        if sub:
+            named.setdefault(sub, []).append(rep_id)
     records = []
     for g in range(pool.n_groups):
         in_group = order[pool.group_code[order] == g]
         reps = [int(p) for p in in_group if chosen[p]]
-        others = [int(p) for p in in_group if pool.selectable[p] and not chosen[p]]
-        named: dict[int, list[str]] = {}
-        for rep in reps:
-            sub = next((s for s in others if can_replace(rep, s)), -1)
-            substitutes[str(ids[rep])] = str(ids[sub]) if sub >= 0 else ""
-            if sub >= 0:
-                named.setdefault(sub, []).append(str(ids[rep]))
         rank = 0
-        for s in others:
+        for s in (int(p) for p in in_group if pool.selectable[p] and not chosen[p]):
             if n_reserves is not None and rank >= n_reserves:
                 break
-            if any(can_replace(rep, s) for rep in reps):
+            if str(ids[s]) in named or any(swaps.keeps(rep, s) for rep in reps):
                 rank += 1
                 records.append(
                     (
@@ -243,10 +353,15 @@ def reserves(
                         str(ids[s]),
                         str(names[s]),
                         float(pool.merit[s]),
-                        "; ".join(sorted(named.get(s, []))),
+                        "; ".join(sorted(named.get(str(ids[s]), []))),
                     )
                 )
     ranked = pd.DataFrame(records, columns=list(RESERVE_COLUMNS)).astype(
         {col.RESERVE_RANK: "int64", col.MERIT: "float64"}
     )
-    return Reserves(substitutes, ranked)
+    return Reserves(substitutes, ranked, changes)
+
+
+def _bends(selection: Selection, rules: Sequence[Constraint]) -> dict[str, int]:
+    """How far each soft rule is bent by a delegation."""
+    return {r.label: r.bent_by(selection) for r in rules if r.soft}

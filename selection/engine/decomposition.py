@@ -235,9 +235,17 @@ class Decomposition:
         columns.append(group.weights.sum(axis=1))
         return np.stack(columns, axis=1).astype(np.int64), np.asarray(allowed, dtype=bool)
 
-    def optimum(self, dropped: frozenset[int] = frozenset()) -> BoolArray | None:
+    def optimum(
+        self,
+        dropped: frozenset[int] = frozenset(),
+        *,
+        keep: BoolArray | None = None,
+        forbid: BoolArray | None = None,
+    ) -> BoolArray | None:
         """Pool mask of the best delegation with the rules ``dropped`` left out.
 
+        ``keep``: a delegation to change as little as possible (the most of its members
+        stay, before anything else counts); ``forbid``: candidates who may not be chosen.
         ``None`` when no delegation meets every hard rule kept.
 
         Raises
@@ -260,6 +268,10 @@ class Decomposition:
         }
         for group in self.groups:
             values, allowed = self._values(group, kept)
+            if forbid is not None:
+                allowed &= ~forbid[group.options].any(axis=1)
+            if keep is not None:
+                values = np.column_stack([keep[group.options].sum(axis=1), values])
             best = self._best_per_tally(group, values, allowed, rows)
             if not best:
                 return None
@@ -277,7 +289,7 @@ class Decomposition:
             if len(grown) > self.max_states:
                 raise RuntimeError("too many states of the delegation-wide tallies")
             states = grown
-        winner = self._final(states, rows, lower, upper, soft)
+        winner = self._final(states, rows, lower, upper, soft, int(keep is not None))
         if winner is None:
             return None
         mask = np.zeros(self.pool.n_candidates, dtype=bool)
@@ -314,8 +326,12 @@ class Decomposition:
         lower: np.ndarray,
         upper: np.ndarray,
         soft: BoolArray,
+        offset: int,
     ) -> tuple[int, ...] | None:
-        """The best final state once the delegation-wide rows are met (or bent, if soft)."""
+        """The best final state once the delegation-wide rows are met (or bent, if soft).
+
+        ``offset``: value columns before the stages (1 when changes are counted first).
+        """
         best: tuple[Value, tuple[int, ...]] | None = None
         for state, (value, picks) in states.items():
             n = np.array(state, dtype=float)
@@ -328,9 +344,10 @@ class Decomposition:
                 if not b or not rule.soft:
                     continue
                 if rule.penalty is None:
-                    adjusted[self.levels.index(rule.priority)] -= b
+                    adjusted[offset + self.levels.index(rule.priority)] -= b
                 else:
-                    adjusted[len(self.levels)] -= self.step_cost[int(self.coupling.rule[row])] * b
+                    cost = self.step_cost[int(self.coupling.rule[row])]
+                    adjusted[offset + len(self.levels)] -= cost * b
             total = tuple(adjusted)
             if best is None or total > best[0]:
                 best = (total, picks)

@@ -78,6 +78,9 @@ class SolveStatus(StrEnum):
     INFEASIBLE = "infeasible"
     TIME_LIMIT = "time_limit"
     """Stopped at the time limit with a delegation that is not proven optimal."""
+    GIVEN = "given"
+    """A delegation chosen another way (drawn by the grey-zone lottery, kept after a
+    withdrawal), then checked under every rule like any solve."""
     ERROR = "error"
     """The solver failed, or stopped at the time limit without any delegation."""
 

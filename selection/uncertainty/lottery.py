@@ -94,6 +94,7 @@ __all__ = [
     "LotteryResult",
     "grey_zone_lottery",
     "lottery_keys",
+    "lottery_reasons",
     "rank_zones",
 ]
 
@@ -275,6 +276,33 @@ class LotteryResult:
             "deviations": frame_records(self.deviations),
             "selection": self.selection.to_dict(),
         }
+
+
+def lottery_reasons(zones: pd.DataFrame) -> dict[str, str]:
+    """Each zoned candidate's reason code once the draw is made (see :data:`ZONES`).
+
+    ``selected.lottery`` / ``not_selected.lottery`` in the grey zone, ``*.settled`` when the
+    zone decided as it says, ``*.forced`` when the rules (or the zone sizes) overrode it.
+
+    Examples
+    --------
+    >>> zones = pd.DataFrame({"candidate_id": ["a", "b", "c", "d"],
+    ...                       "zone": ["in", "grey", "grey", "in"],
+    ...                       "drawn": [True, True, False, False]})
+    >>> list(lottery_reasons(zones).values())
+    ['selected.settled', 'selected.lottery', 'not_selected.lottery', 'not_selected.forced']
+    """
+    out = {}
+    for candidate_id, zone, drawn in zip(
+        zones[col.CANDIDATE_ID].astype(str), zones[col.ZONE], zones[col.DRAWN], strict=True
+    ):
+        state = "selected" if drawn else "not_selected"
+        if zone == "grey":
+            out[candidate_id] = f"{state}.lottery"
+        else:
+            settled = (zone == "in") == bool(drawn)
+            out[candidate_id] = f"{state}.{'settled' if settled else 'forced'}"
+    return out
 
 
 def _configured_rules(config: SelectionConfig) -> list[Constraint]:

@@ -246,3 +246,29 @@ def test_sensitivity_tables_are_consistent(event: Event) -> None:
 def test_sensitivity_rejects_unknown_methods(event: Event) -> None:
     with pytest.raises(ValueError, match="unknown scoring method"):
         sensitivity(event, methods=["fancy"])
+
+
+def test_keep_delegation_gives_the_named_reserve_of_every_representative(event: Event) -> None:
+    # The reserve is who comes in when a representative withdraws after the announcement;
+    # the what-if with keep_delegation asks exactly that, so both name the same people.
+    before = run_event(event)
+    ranking = before.ranking.set_index(col.CANDIDATE_ID)
+    for rep in before.delegation[col.CANDIDATE_ID]:
+        found = run_what_if(event, WhatIf(withdraw=[rep], keep_delegation=True), before=before)
+        joined = set(found.diff.loc[found.diff[col.CHANGE] == "joined", col.CANDIDATE_ID])
+        left = set(found.diff.loc[found.diff[col.CHANGE] == "left", col.CANDIDATE_ID])
+        row = ranking.loc[rep]
+        expected_in = {i for i in str(row[col.RESERVE_JOINING]).split("; ") if i}
+        expected_out = {i for i in str(row[col.RESERVE_LEAVING]).split("; ") if i} | {rep}
+        assert (joined, left) == (expected_in, expected_out), rep
+        if row[col.RESERVE_ID]:
+            assert joined == {row[col.RESERVE_ID]}
+        assert found.after.status == "given"
+        chosen = set(found.after.delegation[col.CANDIDATE_ID])
+        assert chosen == set(before.delegation[col.CANDIDATE_ID]) - left | joined
+
+
+def test_keep_delegation_needs_someone_to_withdraw(event: Event) -> None:
+    with pytest.raises(InvalidEventError) as caught:
+        apply_what_if(event, WhatIf(keep_delegation=True))
+    assert caught.value.issues["code"].tolist() == ["whatif.keep_without_withdraw"]

@@ -1,4 +1,4 @@
-"""Reserves: named substitutes keep every rule and are the best such; ranked lists."""
+"""Reserves: who steps in when a representative withdraws, everyone else staying."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from hypothesis import strategies as st
 
 from scoring.config import SelectionConfig
 from selection import columns as col
-from selection.analysis.reserves import RESERVE_COLUMNS, SwapCheck, reserves
+from selection.analysis.reserves import RESERVE_COLUMNS, Replacements, SwapCheck, reserves
+from selection.engine.decomposition import Decomposition
 from selection.facade import rules_from_config, select
 from selection.model.constraints import AtLeast, MaxPer, Seats
 from selection.model.pool import prepare_pool
 from selection.model.selection import Selection
 from selection.model.solve import SolveStatus
 from selection.model.verify import check, soft_bends
+from tests.selection.model.test_rule_contract import _options
 from tests.selection.test_properties import Event, events
 
 # Group G, two seats, one woman at least, one per project.
@@ -60,57 +62,82 @@ def test_reserve_list_can_be_capped_and_may_be_empty() -> None:
     assert nobody.substitutes == {"c0": "", "c1": ""} and nobody.ranked.empty
 
 
-def test_a_soft_rule_may_not_bend_further() -> None:
-    # Soft "at least 2 women" is already bent by 1 (one woman selected); replacing the
-    # woman by a man would bend it by 2, so her substitute must be a woman.
+def test_a_soft_rule_bends_further_only_when_it_must_and_says_so() -> None:
+    # Soft "at least 2 women" is bent by 1 (one woman selected). If the woman c0
+    # withdraws, the other woman c3 keeps the bend at 1: she is named. Without c3 in the
+    # event, the best man steps in and the bend grows: the change says which rule.
     pool = prepare_pool(CANDIDATES, MERIT, SelectionConfig(per_group=2))
     rules = (
         Seats(per_group=2),
         AtLeast(attribute="gender", value="F", count=2, soft=True, name="2 women"),
     )
     found = reserves(Selection.from_ids(pool, ["c0", "c1"]), rules)
-    assert found.substitutes == {"c0": "c3", "c1": "c2"}
+    assert found.substitutes == {"c0": "c3", "c1": "c3"}
+    assert found.changes["c0"].bends == ()
+    keep = CANDIDATES[col.CANDIDATE_ID] != "c3"
+    pool = prepare_pool(CANDIDATES[keep], MERIT[keep], SelectionConfig(per_group=2))
+    found = reserves(Selection.from_ids(pool, ["c0", "c1"]), rules)
+    assert found.substitutes["c0"] == "c2"
+    assert found.changes["c0"].bends == ("2 women",)
+
+
+def test_without_a_single_replacement_the_smallest_set_of_changes_is_named() -> None:
+    # Two seats, one per project, at least one woman. Delegation c0 (F, P1) + c2 (M, P2);
+    # the only other woman, c3, shares P2 with c2. If c0 withdraws, no single replacement
+    # keeps "a woman": c3 comes in, c2 leaves for her, and c1 takes his seat (P1 is free).
+    candidates = CANDIDATES.assign(**{col.PROJECT: ["P1", "P1", "P2", "P2", "P4"]})
+    pool = prepare_pool(candidates, MERIT, SelectionConfig(per_group=2))
+    rules = (
+        Seats(per_group=2),
+        AtLeast(attribute="gender", value="F", count=1),
+        MaxPer(attribute="project"),
+    )
+    found = reserves(Selection.from_ids(pool, ["c0", "c2"]), rules)
+    assert found.substitutes["c0"] == ""
+    change = found.changes["c0"]
+    assert change.single == "" and sorted(change.joining) == ["c1", "c3"]
+    assert change.leaving == ("c2",)
 
 
 @settings(
-    max_examples=max(10, settings().max_examples // 3), suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(10, settings().max_examples // 3),
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
 )
 @given(events(max_delegations=300))
-def test_each_substitute_is_the_best_valid_swap(event: Event) -> None:
-    # Checked by brute force over the group: the named substitute passes the checker, and
-    # nobody better (merit, then lottery) does.
+def test_each_reserve_is_the_brute_force_answer_to_a_withdrawal(event: Event) -> None:
+    # Brute force over every delegation without the representative: keep as many of the
+    # others as possible, then the usual order. One newcomer and nobody else leaving is the
+    # named reserve; otherwise the change is named (who joins, who else leaves).
     out = select(
         event.candidates, event.merit, event.config, price_of_fairness=False, counterfactuals=False
     )
     if out.status is not SolveStatus.OPTIMAL:
         return
     pool = prepare_pool(event.candidates, event.merit, event.config)
-    rules = rules_from_config(event.config, pool)
+    rules = list(rules_from_config(event.config, pool))
     delegation = Selection.from_ids(pool, out.delegation[col.CANDIDATE_ID].tolist())
-    soft = {r.label for r in rules if r.soft}
-
-    def bends(selection: Selection) -> dict[str, int] | None:
-        found: dict[str, int] = {}
-        for v in check(selection, rules):
-            if v.rule not in soft:
-                return None
-            found[v.rule] = found.get(v.rule, 0) + v.bent_by
-        return found
-
-    now = bends(delegation) or {}
-    for rep, sub in zip(
-        out.delegation[col.CANDIDATE_ID], out.delegation[col.RESERVE_ID], strict=True
-    ):
-        p = pool.position(rep)
-        group = pool.group_code == pool.group_code[p]
-        others = np.flatnonzero(group & pool.selectable & ~delegation.mask)
-        valid = []
-        for s in others.tolist():
-            after = bends(delegation.swap(p, s))
-            if after is not None and all(n <= now.get(r, 0) for r, n in after.items()):
-                valid.append(s)
-        best = min(valid, key=lambda s: (-pool.grid_merit[s], pool.lottery[s]), default=-1)
-        assert sub == (str(pool.candidate_ids[best]) if best >= 0 else "")
+    found = reserves(delegation, rules)
+    by_mip = Replacements(delegation, rules, engine=Decomposition(pool, rules, max_options=0))
+    again = reserves(delegation, rules, replacements=by_mip)  # the programme agrees
+    assert (again.substitutes, again.changes) == (found.substitutes, found.changes)
+    assert again.ranked.equals(found.ranked)
+    options = _options(pool, rules)
+    ids = pool.candidate_ids
+    for rep in delegation.positions.tolist():
+        others = set(delegation.positions.tolist()) - {rep}
+        fits = [o for o in options if o.feasible and rep not in o.positions]
+        rep_id = str(ids[rep])
+        if not fits:
+            assert found.substitutes[rep_id] == "" and rep_id not in found.changes
+            continue
+        best = max(fits, key=lambda o: (len(others & set(o.positions)), o.rank))
+        joining = sorted(str(ids[p]) for p in set(best.positions) - others)
+        leaving = sorted(str(ids[p]) for p in others - set(best.positions))
+        change = found.changes[rep_id]
+        assert (sorted(change.joining), sorted(change.leaving)) == (joining, leaving)
+        single = joining[0] if len(joining) == 1 and not leaving else ""
+        assert found.substitutes[rep_id] == single
 
 
 @settings(
