@@ -1101,6 +1101,9 @@ seed = 2019
 # time_limit = 60.0
 # Most tied optimal delegations to list. / Сколько равноценных вариантов показать.
 # max_ties = 20
+# Solve again with the other solver; stop if they disagree (recorded in the audit).
+# Перепроверить другим решателем; при расхождении — остановка.
+# cross_check = false
 # "grey-zone": seats not settled by the 50% rank intervals are drawn by seeded lot
 # among the candidates around the cut-off, under every rule.
 # «grey-zone»: места в «серой зоне» у границы отбора разыгрываются жребием.

@@ -3,9 +3,10 @@
 Exit codes
 ----------
 0 success; 1 invalid input (the event has errors); 2 usage error; 3 no delegation satisfies
-the rules (explanation printed and written); 4 solver failure or time limit without a
-solution; 5 output not writable; 70 internal error (a bug: please report it); 141 standard
-output closed early (a pipe into ``head``).
+the rules (explanation printed and written); 4 solver failure, time limit without a
+solution, or the two solvers disagree (``--cross-check``); 5 output not writable or output
+folder refused (the previous outputs are untouched); 70 internal error (a bug: please
+report it); 141 standard output closed early (a pipe into ``head``).
 
 The command starts no helper process (the report's charts are drawn in this process),
 installs no signal handler and changes no file descriptor. Python ignores SIGPIPE, so
@@ -189,10 +190,18 @@ def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None
         metavar="DIR",
         required=out_required,
         default=None if out_required else "pitch-jury-demo",
-        help="folder for the output files" + ("" if out_required else " (default: %(default)s)"),
+        help="folder for the output files, replaced as a whole once every file is written "
+        "(an earlier run's files go; a folder holding other files is refused)"
+        + ("" if out_required else " (default: %(default)s)"),
     )
     parser.add_argument("--seed", type=int, help="seed for tie-breaks (default: event.toml)")
     parser.add_argument("--solver", choices=["highs", "cbc"], help="solver (default: highs)")
+    parser.add_argument(
+        "--cross-check",
+        action="store_true",
+        help="solve again with the other solver and stop if the two disagree "
+        "(default: [selection] cross_check in event.toml); recorded in audit.json",
+    )
     parser.add_argument(
         "--quiet", action="store_true", help="print only errors and the exit reason"
     )
@@ -247,7 +256,7 @@ def _cmd_init(args: argparse.Namespace, console: _Console) -> int:
 
 def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) -> int:
     from scoring.ingest.load import load_event
-    from selection.outputs.export import write_run
+    from selection.outputs.export import check_output_folder, write_run
     from selection.outputs.report import summary_text
     from selection.outputs.text import format_issues
     from selection.pipeline import run_event
@@ -255,6 +264,11 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
     out = Path(args.out)
     console.progress(f"Reading and checking {event_path} ...")
     event = load_event(event_path)
+    if getattr(args, "cross_check", False):  # as if event.toml said so, which the audit shows
+        event = event.with_selection(
+            event.config.selection.model_copy(update={"cross_check": True})
+        )
+    check_output_folder(event, out)  # refuse at once, not after scoring and selecting
     console.progress("Scoring and selecting ...")
     extras: dict[str, tuple[str, str, pd.DataFrame]] = {}
     what_if = getattr(args, "what_if", None)

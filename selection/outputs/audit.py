@@ -9,14 +9,34 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from selection import columns as col
+from selection.model.solve import SOLVERS
 from selection.outputs.files import csv_bytes
 from selection.result import RunResult
 
-__all__ = ["audit_record", "file_sha256", "scores_sha256"]
+__all__ = ["VERSIONED_PACKAGES", "audit_record", "file_sha256", "scores_sha256", "versions"]
+
+VERSIONED_PACKAGES: tuple[str, ...] = (
+    "pitch-jury",
+    "pandas",
+    "numpy",
+    "pydantic",
+    "pulp",
+    "highspy",
+    "matplotlib",
+    "openpyxl",
+    "xlsxwriter",
+)
+"""The distributions whose versions the audit records: everything that shapes a result or
+an output file (the solvers, the chart library, the workbook reader and writer)."""
+
+_SOLVER_PACKAGES = {"highs": "highspy", "cbc": "pulp"}
+"""The distribution each solver comes with (CBC ships inside PuLP)."""
 
 
 def file_sha256(data: bytes) -> str:
@@ -44,35 +64,63 @@ def _version(package: str) -> str | None:
         return None
 
 
-def audit_record(result: RunResult) -> dict[str, Any]:
+def versions() -> dict[str, str | None]:
+    """Return the versions of Python and of :data:`VERSIONED_PACKAGES` (``None``: missing).
+
+    Read from the installed distributions' metadata: nothing is imported to read them.
+
+    Examples
+    --------
+    >>> found = versions()
+    >>> list(found)[:3], found["pitch-jury"] is not None
+    (['python', 'pitch-jury', 'pandas'], True)
+    """
+    return {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED_PACKAGES}}
+
+
+def _input_record(path: Path) -> dict[str, Any]:
+    """What the audit says about one input file."""
+    # The dialect each input was read with (encoding, delimiter, sheet, header row) goes
+    # here beside the file name and checksum, once ingest records it on the event.
+    return {"file": path.name, "sha256": file_sha256(path.read_bytes())}
+
+
+def _cross_check(result: RunResult) -> dict[str, Any]:
+    """Whether the second-solver cross-check ran, with which solver, and whether it agreed.
+
+    :func:`selection.facade.select` times the cross-check only when it runs, and raises
+    when the solvers disagree, so a result holding that timing is one both agreed on.
+    """
+    selection = result.selection
+    ran = "cross_check" in selection.timings
+    other = next((s for s in SOLVERS if s != selection.solver), None)
+    return {"ran": ran, "solver": other if ran else None, "agreed": True if ran else None}
+
+
+def audit_record(result: RunResult, *, files: Sequence[str] = ()) -> dict[str, Any]:
     """Return the audit record of ``result`` as JSON-able data.
 
     Keys: ``event``, ``inputs`` (role -> file name and SHA-256), ``scores_sha256``,
-    ``config`` (the full resolved configuration), ``seed``, ``solver``, ``versions``
-    (Python and the libraries that shape results), ``status``, ``objective``,
-    ``n_optimal``, ``ties_capped``, ``scoring_method``, ``ridge`` and ``timings`` (seconds
-    per step).
+    ``config`` (the full resolved configuration), ``seed``, ``solver``, ``cross_check``
+    (``ran``, the other ``solver`` and whether it ``agreed``), ``versions`` (Python and
+    every library that shapes results or files, see :func:`versions`, and ``solver``: the
+    solver's distribution and version), ``status``, ``objective``, ``n_optimal``,
+    ``ties_capped``, ``scoring_method``, ``ridge``, ``files`` (the files of the run, when
+    given) and ``timings`` (seconds per step).
     """
-    inputs = {
-        role: {"file": path.name, "sha256": file_sha256(path.read_bytes())}
-        for role, path in sorted(result.event.inputs.items())
-    }
+    inputs = {role: _input_record(path) for role, path in sorted(result.event.inputs.items())}
     selection = result.selection
-    solver_package = "highspy" if selection.solver == "highs" else "pulp"
-    return {
+    solver_package = _SOLVER_PACKAGES.get(selection.solver, selection.solver)
+    record: dict[str, Any] = {
         "event": result.event.config.event.name,
         "inputs": inputs,
         "scores_sha256": scores_sha256(result),
         "config": result.event.config.model_dump(mode="json"),
         "seed": selection.seed,
         "solver": selection.solver,
+        "cross_check": _cross_check(result),
         "versions": {
-            "python": platform.python_version(),
-            "pitch-jury": _version("pitch-jury"),
-            "pandas": _version("pandas"),
-            "numpy": _version("numpy"),
-            "pulp": _version("pulp"),
-            "pydantic": _version("pydantic"),
+            **versions(),
             "solver": f"{solver_package} {_version(solver_package)}",
         },
         "status": selection.status.value,
@@ -86,3 +134,6 @@ def audit_record(result: RunResult) -> dict[str, Any]:
             **{f"selection.{k}": v for k, v in selection.timings.items()},
         },
     }
+    if files:
+        record["files"] = list(files)
+    return record

@@ -4,6 +4,10 @@ Every writer
 
 - writes atomically (a temporary file in the same folder, then ``os.replace``), so a
   reader never sees half a file and a failed run leaves the old file in place;
+- creates files with the permissions the user's umask gives (``rw-r--r--`` under the
+  usual ``022``), never the private ``rw-------`` of :func:`tempfile.mkstemp`, so
+  colleagues on a shared drive can open them; the umask is applied by the system when the
+  file is created, never read or changed here;
 - produces the same bytes for the same data (fixed float formatting, ``\\n`` line ends,
   fixed timestamps inside workbooks);
 - defends spreadsheets against formula injection: a text cell starting with ``=``, ``+``,
@@ -14,13 +18,15 @@ Writing problems raise :class:`OutputError` with the path and what to do.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import itertools
 import json
 import math
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from numbers import Integral, Real
@@ -37,9 +43,11 @@ __all__ = [
     "FORMULA_PREFIXES",
     "OutputError",
     "atomic_write",
+    "create_file",
     "csv_bytes",
     "json_bytes",
     "neutralise",
+    "write_failure",
     "xlsx_bytes",
 ]
 
@@ -420,8 +428,70 @@ def _plain_rows(frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
     yield from zip(*columns, strict=True)
 
 
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_FILE_MODE = 0o666
+"""Mode asked for when creating a file; the system takes the umask off (0o644 under 022)."""
+
+
+def create_file(path: Path, data: bytes) -> None:
+    """Write ``data`` into a new file at ``path``, flushed to disk; fail if ``path`` exists.
+
+    The file's permissions are ``0o666`` less the umask, as for any file a program creates
+    (the umask is applied by the system: it is never read or changed, so this is safe in
+    any thread). A file that cannot be written completely is removed.
+
+    Raises
+    ------
+    OSError
+        As the system reports it (``FileExistsError`` when ``path`` exists).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> create_file(folder / "a.txt", b"hello")
+    >>> (folder / "a.txt").read_bytes()
+    b'hello'
+    """
+    handle = os.open(path, _NEW_FILE_FLAGS, _FILE_MODE)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def write_failure(path: Path | str, exc: OSError) -> str:
+    """Return why ``path`` cannot be written, in plain words, with what to do.
+
+    Examples
+    --------
+    >>> import errno
+    >>> write_failure("out/a.csv", OSError(errno.ENOSPC, "No space left on device"))
+    'Cannot write out/a.csv: the disk is full. Free some space or choose another folder with --out.'
+    """
+    if isinstance(exc, PermissionError):
+        return (
+            f"Cannot write {path}: permission denied. If the file is open (in Excel, say), "
+            "close it; otherwise choose a folder you can write to with --out."
+        )
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return (
+            f"Cannot write {path}: the disk is full. Free some space or choose another "
+            "folder with --out."
+        )
+    return f"Cannot write {path}: {exc.strerror or exc}. Choose another folder with --out."
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and an atomic replace.
+
+    The folder is created if needed; the file gets the permissions the umask gives (see
+    :func:`create_file`).
 
     Raises
     ------
@@ -431,31 +501,27 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     Examples
     --------
+    >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> atomic_write(folder / "a.txt", b"hello")
     >>> (folder / "a.txt").read_bytes()
     b'hello'
     """
-    handle, temporary = None, None
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            handle = None
-            stream.write(data)
+        while temporary is None:
+            candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+            try:
+                create_file(candidate, data)
+            except FileExistsError:
+                continue
+            temporary = candidate
         os.replace(temporary, path)
         temporary = None
-    except PermissionError as exc:
-        raise OutputError(
-            f"Cannot write {path}: permission denied. If the file is open (in Excel, say), "
-            "close it; otherwise choose a folder you can write to with --out."
-        ) from exc
     except OSError as exc:
-        raise OutputError(
-            f"Cannot write {path}: {exc.strerror or exc}. Choose another folder with --out."
-        ) from exc
+        raise OutputError(write_failure(path, exc)) from exc
     finally:
-        if handle is not None:
-            os.close(handle)
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)

@@ -1,8 +1,9 @@
 """The run report: one structured object, rendered as HTML, plain text or JSON.
 
 :func:`build_report` gathers what the secretary hands to the organisers: the delegation,
-per-group charts with the cut-off, the jurors, the reliability of the panel, the rules
-and what they cost, any infeasibility explanation, warnings and the audit block. The
+per-group charts with the cut-off, the rules and what they cost (per rule and per group),
+the tied optimal delegations, the jurors, the reliability of the panel, the outlier marks,
+any infeasibility explanation, warnings and the audit block. The
 HTML rendering is one self-contained file (inline CSS and SVG charts, no network), with
 every piece of user text escaped.
 """
@@ -20,6 +21,7 @@ import pandas as pd
 
 from scoring.errors import Issue
 from selection import columns as col
+from selection.analysis.fairness import PRICE_COLUMNS
 from selection.result import RunResult
 
 __all__ = ["Report", "build_report", "summary_html", "summary_text"]
@@ -33,7 +35,7 @@ th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .status{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:600}
 .optimal{background:#d9f0d3}.infeasible{background:#f4cccc}.time_limit{background:#fde0b6}
-.warning{color:#8a5a00}.error{color:#a00}details{margin:.5rem 0}
+.given{background:#dbe8f6}.warning{color:#8a5a00}.error{color:#a00}details{margin:.5rem 0}
 pre{background:#f7f7f7;padding:.5rem;overflow-x:auto;font-size:.8rem}
 figure{margin:.5rem 0 1.5rem}svg{max-width:100%;height:auto}
 .key{font-size:.9rem}.swatch{display:inline-block;width:.9rem;height:.9rem;margin:0 .3rem 0 .8rem;
@@ -180,6 +182,121 @@ def _issues_frame(issues: Sequence[Issue]) -> pd.DataFrame:
     )
 
 
+_WHOLE_DELEGATION = "*"
+"""The ``group`` (and ``rule``) of the price-of-fairness rows about the whole delegation
+(and about every rule at once)."""
+
+
+def _rules_section(result: RunResult) -> Section:
+    """The rules, and the price of fairness per rule and per group."""
+    price = result.selection.price_of_fairness
+    whole = price[col.GROUP] == _WHOLE_DELEGATION
+    per_rule = [c for c in PRICE_COLUMNS if c != col.GROUP]
+    return Section(
+        "Rules and the price of fairness",
+        paragraphs=(
+            "Price of fairness: how much total merit each rule costs, compared with the best "
+            "delegation without that rule (cost = objective_without - objective_with). The "
+            "rule '*' is every rule at once; the per-group rows say where the cost falls.",
+        ),
+        tables=(
+            ("Rules", result.selection.constraints),
+            ("Price of fairness per rule (whole delegation)", price.loc[whole, per_rule]),
+            ("Price of fairness per rule and group", price.loc[~whole, list(PRICE_COLUMNS)]),
+        ),
+    )
+
+
+def _tie_differences(ties: pd.DataFrame) -> pd.DataFrame:
+    """Per tie after the first and per group where it differs from tie 1: who joins and
+    who leaves (candidate ids, ``; ``-joined), columns ``tie, group, joining, leaving``.
+
+    Examples
+    --------
+    >>> ties = pd.DataFrame({"tie": [1, 1, 2, 2], "group": "A", "candidate_id": ["a", "b",
+    ...                      "a", "c"], "name": "x", "merit": 1.0})
+    >>> _tie_differences(ties).to_dict("records")
+    [{'tie': 2, 'group': 'A', 'joining': 'c', 'leaving': 'b'}]
+    """
+    members: dict[tuple[int, str], set[str]] = {}
+    for tie, group, candidate_id in zip(
+        ties[col.TIE].tolist(),
+        ties[col.GROUP].tolist(),
+        ties[col.CANDIDATE_ID].tolist(),
+        strict=True,
+    ):
+        members.setdefault((int(tie), str(group)), set()).add(str(candidate_id))
+    records = []
+    for (tie, group), chosen in sorted(members.items()):
+        chosen_first = members.get((1, group), set())
+        if tie == 1 or chosen == chosen_first:
+            continue
+        joining = "; ".join(sorted(chosen - chosen_first))
+        leaving = "; ".join(sorted(chosen_first - chosen))
+        records.append((tie, group, joining, leaving))
+    return pd.DataFrame(records, columns=[col.TIE, col.GROUP, col.JOINING, col.LEAVING])
+
+
+def _ties_section(result: RunResult) -> Section:
+    """The tied optimal delegations (shown when there are several)."""
+    selection = result.selection
+    if not selection.ties_capped:
+        return Section(
+            "Tied optimal delegations",
+            paragraphs=(
+                f"{selection.n_optimal} delegations reach the same best total merit "
+                f"({selection.objective:.3f}); the seeded lottery (seed {selection.seed}) chose "
+                "tie 1. ties.csv lists each of them, one row per representative; the table "
+                "shows how each differs from tie 1.",
+            ),
+            tables=(("Differences from tie 1", _tie_differences(selection.ties)),),
+        )
+    cap = result.event.config.selection.max_ties
+    return Section(
+        "Tied optimal delegations",
+        paragraphs=(
+            f"At least {selection.n_optimal} delegations reach the same best total merit "
+            f"({selection.objective:.3f}); the seeded lottery (seed {selection.seed}) chose "
+            "tie 1, whatever the others.",
+            f"The list stops at {cap} ([selection] max_ties): more tied delegations may "
+            "exist. Which of them a solver meets first depends on its search, so ties.csv "
+            "holds only the one chosen; raise max_ties to list them all.",
+        ),
+    )
+
+
+def _outliers_section(result: RunResult) -> Section:
+    """The marks far from the rest of their panel."""
+    outliers = result.scoring.outliers
+    threshold = result.event.config.diagnostics.outlier_threshold
+    return Section(
+        "Outlier marks",
+        paragraphs=(
+            f"Marks further than {threshold:g} scale points ([diagnostics] outlier_threshold) "
+            "from the mean of the other jurors' marks on the same target and criterion "
+            f"(loo_mean): {len(outliers)}. They are flagged, not removed: worth a word with "
+            "the juror.",
+        ),
+        tables=(("", outliers[list(col.OUTLIER_COLUMNS)]),),
+    )
+
+
+def _cross_check_text(found: object) -> str:
+    """The audit's cross-check record in words.
+
+    Examples
+    --------
+    >>> _cross_check_text({"ran": True, "solver": "cbc", "agreed": True})
+    'cross-checked with cbc: the same delegation.'
+    >>> _cross_check_text(None)
+    'no second-solver cross-check.'
+    """
+    if isinstance(found, dict) and found.get("ran"):
+        verdict = "the same delegation" if found.get("agreed") else "they disagree"
+        return f"cross-checked with {found.get('solver')}: {verdict}."
+    return "no second-solver cross-check."
+
+
 def build_report(
     result: RunResult,
     *,
@@ -263,19 +380,9 @@ def build_report(
                 ),
             )
         )
-    sections.append(
-        Section(
-            "Rules and the price of fairness",
-            paragraphs=(
-                "Price of fairness: how much total merit each rule costs, compared "
-                "with the best delegation without that rule.",
-            ),
-            tables=(
-                ("Rules", selection.constraints),
-                ("Price of fairness per group", selection.price_of_fairness),
-            ),
-        )
-    )
+    sections.append(_rules_section(result))
+    if selection.n_optimal > 1:
+        sections.append(_ties_section(result))
     jurors = result.jurors
     juror_charts = drawn["severity"]
     sections.append(
@@ -294,6 +401,7 @@ def build_report(
             charts=juror_charts,
         )
     )
+    sections.append(_outliers_section(result))
     sections.append(Section("Warnings", tables=(("", _issues_frame(result.issues)),)))
     if audit is not None:
         shown = {k: v for k, v in audit.items() if k != "timings"}
@@ -302,7 +410,8 @@ def build_report(
                 "Audit",
                 paragraphs=(
                     f"Scores SHA-256: {audit.get('scores_sha256', '')}",
-                    f"Seed: {audit.get('seed', '')}; solver: {audit.get('solver', '')}.",
+                    f"Seed: {audit.get('seed', '')}; solver: {audit.get('solver', '')}; "
+                    f"{_cross_check_text(audit.get('cross_check'))}",
                 ),
                 details=(
                     (

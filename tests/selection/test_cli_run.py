@@ -18,12 +18,16 @@ from tests.paths import GOLDEN
 GOLDEN_FILES = (
     "selection.csv",
     "ranking.csv",
+    "price_of_fairness.csv",
     "criterion_scores.csv",
     "reliability.csv",
     "jurors.csv",
+    "outliers.csv",
     "affinity.csv",
     "exclusions.csv",
 )
+"""Every CSV the example writes (it has a single optimal delegation: no ``ties.csv``; see
+``tests/selection/outputs/test_export.py`` for a tied event)."""
 ALL_FILES = (*GOLDEN_FILES, "results.xlsx", "report.html", "audit.json")
 
 
@@ -95,13 +99,16 @@ def test_audit_records_inputs_config_and_versions(demo_out: Path) -> None:
     assert audit["config"]["selection"]["seed"] == audit["seed"] == 2019
     assert audit["status"] == "optimal" and audit["n_optimal"] >= 1
     assert {"python", "pandas", "numpy", "pulp", "solver"} <= set(audit["versions"])
+    assert {"highspy", "matplotlib", "openpyxl", "xlsxwriter"} <= set(audit["versions"])
+    assert audit["cross_check"]["ran"] is False
+    assert sorted(audit["files"]) == sorted(ALL_FILES)
 
 
 def test_run_on_an_event_folder_and_explain(tmp_path: Path) -> None:
     event = _copy_example(tmp_path)
     code, out, _ = _run("run", str(event / "event.toml"), "--out", str(tmp_path / "out"))
     assert code == 0, out
-    assert "Wrote 10 files" in out
+    assert f"Wrote {len(ALL_FILES)} files" in out
     with (tmp_path / "out" / "selection.csv").open(encoding="utf-8-sig") as handle:
         chosen = list(csv.DictReader(handle))
     code, text, _ = _run("explain", str(event), chosen[0]["candidate_id"])
@@ -157,6 +164,21 @@ def test_unwritable_output_exits_5(tmp_path: Path) -> None:
     blocker.write_text("not a folder", encoding="utf-8")
     code, stdout, _ = _run("demo", "--out", str(blocker / "out"), "--quiet")
     assert code == 5 and "Cannot write" in stdout
+
+
+def test_rerun_into_the_same_folder_replaces_it(demo_out: Path, tmp_path: Path) -> None:
+    """A run of another event into a used folder: only its own files remain."""
+    out = tmp_path / "out"
+    shutil.copytree(demo_out, out)
+    event = _copy_example(tmp_path)
+    toml = event / "event.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("affinity = ", "# affinity = "), encoding="utf-8")
+    code, stdout, _ = _run("run", str(event), "--out", str(out))
+    assert code == 0, stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert "affinity.csv" not in names
+    assert f"Wrote {len(names)} files to {out}" in stdout
 
 
 @pytest.mark.slow
@@ -244,7 +266,7 @@ def test_grey_zone_lottery_run(tmp_path: Path) -> None:
     with (out / "ranking.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["zone"] for r in rows} <= {"in", "out", "grey"}
-    drawn = {r["candidate_id"] for r in rows if r["in_delegation"] == "True"}
+    drawn = {r["candidate_id"] for r in rows if r["status"] == "selected"}  # about the draw
     with (out / "selection.csv").open(encoding="utf-8-sig") as handle:
         assert {row["candidate_id"] for row in csv.DictReader(handle)} == drawn
     page = (out / "report.html").read_text(encoding="utf-8")
