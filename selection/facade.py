@@ -108,9 +108,16 @@ class SelectionResult:
         Every candidate (:data:`selection.analysis.explain.RANKING_COLUMNS`).
     n_optimal, ties_capped
         Optimal delegations found; ``ties_capped``: more may exist (``max_ties`` reached).
+    group_status
+        Each group's outcome: ``optimal`` (or the overall status), or ``infeasible`` for a
+        group whose own rules conflict while the other groups, which no delegation-wide
+        rule links to it, still get their representatives (the overall status is then
+        ``infeasible``, and ``delegation`` holds the other groups').
     ties
         The optimal delegations found (:data:`selection.columns.TIE_COLUMNS`), the one the
-        seeded lottery chose first (``tie = 1``); empty when infeasible.
+        seeded lottery chose first (``tie = 1``), the others in the tie rule's order; only
+        the chosen one when more than ``max_ties`` tie (which others a solver meets first
+        depends on its search); empty when infeasible.
     constraints
         Rule status table (:data:`CONSTRAINT_COLUMNS`).
     bends
@@ -142,6 +149,7 @@ class SelectionResult:
     n_optimal: int
     ties_capped: bool
     ties: pd.DataFrame
+    group_status: dict[str, str]
     constraints: pd.DataFrame
     bends: pd.DataFrame
     price_of_fairness: pd.DataFrame
@@ -181,6 +189,7 @@ class SelectionResult:
             "n_optimal": self.n_optimal,
             "ties_capped": self.ties_capped,
             "ties": frame_records(self.ties),
+            "group_status": dict(self.group_status),
             "delegation": frame_records(self.delegation),
             "ranking": frame_records(self.ranking),
             "constraints": frame_records(self.constraints),
@@ -295,9 +304,22 @@ def _delegation(ranking: pd.DataFrame, pool: Pool, rules: Sequence[Constraint]) 
 
 
 def _ties(model: Model, result: SolveResult | None) -> pd.DataFrame:
-    """The optimal delegations the solve found, one row per representative, winner first."""
+    """The optimal delegations, one row per representative, in the tie rule's order.
+
+    When every tie was enumerated the list is the same whatever the solver; when the cap
+    (``max_ties``) was reached, which other ties a solver met first depends on its search,
+    so only the delegation chosen is listed (``ties_capped`` says more exist).
+    """
     pool, records = model.pool, []
-    for tie, mask in enumerate(result.ties if result is not None else (), start=1):
+    found = list(result.ties if result is not None else ())
+    if result is not None and result.ties_capped:
+        found = found[:1]
+    weights = model.key
+    found[1:] = sorted(
+        found[1:],
+        key=lambda m: (-int(weights[m].sum()), sorted((-weights[m]).tolist())),
+    )
+    for tie, mask in enumerate(found, start=1):
         for p in model.x_positions[mask].tolist():
             records.append(
                 (
@@ -442,31 +464,35 @@ def select(
             f"The {solver} solver found no delegation ({result.message}); "
             "raise the time limit or try the other solver."
         )
-    selection: Selection | None = None
     infeasibility = None
+    work = _Work(pool, model, result)
     if result.status is SolveStatus.INFEASIBLE:
         infeasibility = diagnose(pool, rules, **options)
         lap("diagnose")
-    else:
-        selection = verify(model, result, rules)
+        work = _separable(pool, rules, infeasibility, options) or work
+    if work.result.status is not SolveStatus.INFEASIBLE:
+        work.selection = verify(work.model, work.result, rules)
         lap("verify")
         if cross_check and given is None:
-            _cross_check(model, result, solver=solver, time_limit=limit, max_ties=config.max_ties)
+            _cross_check(
+                work.model, work.result, solver=solver, time_limit=limit, max_ties=config.max_ties
+            )
             lap("cross_check")
+    sub, selection = work.pool, work.selection
     chosen = selection.mask if selection is not None else None
     price = pd.DataFrame(columns=list(PRICE_COLUMNS))
-    engine = Decomposition(pool, rules) if chosen is not None else None
+    engine = Decomposition(sub, rules) if chosen is not None else None
     lap("engine")
     removals = (
-        Removals(pool, rules, solver=solver, time_limit=limit, engine=engine)
+        Removals(sub, rules, solver=solver, time_limit=limit, engine=engine)
         if chosen is not None and (price_of_fairness or explain)
         else None
     )
     if price_of_fairness and chosen is not None:
-        price = find_price(pool, rules, chosen, removals=removals).frame
+        price = find_price(sub, rules, chosen, removals=removals).frame
         lap("price_of_fairness")
-    fixed = {pool.position(i): code for i, code in (given_reasons or {}).items()}
-    reason, binding = reasons(pool, rules, chosen, removals if explain else None, fixed=fixed)
+    fixed = {sub.position(i): code for i, code in (given_reasons or {}).items()}
+    reason, binding = reasons(sub, rules, chosen, removals if explain else None, fixed=fixed)
     lap("reasons")
     substitutes: dict[str, str] = {}
     changes: dict[str, Change] = {}
@@ -483,14 +509,15 @@ def select(
         lap("reserves")
     cf = None
     if counterfactuals and selection is not None:
-        cf = find_counterfactuals(model, result, limit=max_counterfactuals, **options)
+        cf = find_counterfactuals(work.model, work.result, limit=max_counterfactuals, **options)
         lap("counterfactuals")
+    full_chosen, reason, binding, margin = _expand(pool, rules, work, reason, binding)
     ranking = ranking_frame(
         pool,
-        selected=chosen,
+        selected=full_chosen,
         reason=reason,
         binding=binding,
-        margin=None if chosen is None else margins(pool, chosen),
+        margin=margin,
         substitutes=substitutes,
         reserve_list=reserve_list,
         changes=changes,
@@ -500,7 +527,13 @@ def select(
     delegation = _delegation(ranking, pool, rules)
     table = _constraint_table(rules, selection, price)
     bends = violations_frame(check(selection, rules) if selection is not None else ())
-    objective = None if chosen is None else float(pool.grid_merit[chosen].sum()) * pool.grid_step
+    objective = None if chosen is None else float(sub.grid_merit[chosen].sum()) * sub.grid_step
+    status = dict.fromkeys(pool.group_names, "optimal")
+    if result.status is SolveStatus.INFEASIBLE:
+        kept = set(sub.group_names) if selection is not None else set()
+        status = {g: "optimal" if g in kept else "infeasible" for g in pool.group_names}
+    elif result.status is not SolveStatus.OPTIMAL:
+        status = dict.fromkeys(pool.group_names, str(result.status.value))
     lap("extract")
     return SelectionResult(
         status=result.status,
@@ -509,7 +542,8 @@ def select(
         ranking=ranking,
         n_optimal=result.n_optimal,
         ties_capped=result.ties_capped,
-        ties=_ties(model, result) if chosen is not None else _ties(model, None),
+        ties=_ties(work.model, work.result) if chosen is not None else _ties(model, None),
+        group_status=status,
         constraints=table,
         bends=bends,
         price_of_fairness=price,
@@ -519,9 +553,70 @@ def select(
         seed=seed,
         solver=solver,
         grid_step=pool.grid_step,
-        message=_message(result, pool, objective, infeasibility, given_note),
+        message=_message(result, pool, objective, infeasibility, given_note, status),
         timings=timings,
     )
+
+
+@dataclass
+class _Work:
+    """The pool a delegation is found and explained on: the event, or the groups left
+    when others are infeasible on their own."""
+
+    pool: Pool
+    model: Model
+    result: SolveResult
+    selection: Selection | None = None
+
+
+def _separable(
+    pool: Pool,
+    rules: Sequence[Constraint],
+    infeasibility: Infeasibility,
+    options: Mapping[str, Any],
+) -> _Work | None:
+    """The other groups' problem when the conflicts sit in groups of their own.
+
+    Only when every conflict is local to a group and no delegation-wide rule involves
+    those groups; ``None`` otherwise (or when the other groups are infeasible too).
+    """
+    blocked = {c.group for c in infeasibility.conflicts}
+    if not blocked or "*" in blocked:
+        return None
+    if any(r.couples_groups and r.involves(g) for r in rules for g in blocked):
+        return None
+    others = [k for k, g in enumerate(pool.group_names) if g not in blocked]
+    if not others:
+        return None
+    sub = pool.subset(others)
+    model = build_model(sub, rules)
+    result = solve(model, **options)
+    return None if result.columns is None else _Work(sub, model, result)
+
+
+def _expand(
+    pool: Pool,
+    rules: Sequence[Constraint],
+    work: _Work,
+    reason: list[str],
+    binding: list[str],
+) -> tuple[np.ndarray | None, list[str], list[str], np.ndarray | None]:
+    """Per-candidate answers of the working pool, laid out over the whole event."""
+    chosen = work.selection.mask if work.selection is not None else None
+    if work.pool is pool:
+        return chosen, reason, binding, None if chosen is None else margins(pool, chosen)
+    assert chosen is not None  # a sub-problem is only kept when it has a delegation
+    kept = [k for k, g in enumerate(pool.group_names) if g in set(work.pool.group_names)]
+    inside = np.flatnonzero(np.isin(pool.group_code, kept))
+    full_reason, _ = reasons(pool, rules, None, None)
+    full_binding = [""] * pool.n_candidates
+    full_chosen = np.zeros(pool.n_candidates, dtype=bool)
+    full_margin = np.full(pool.n_candidates, np.nan)
+    sub_margin = margins(work.pool, chosen)
+    for k, p in enumerate(inside.tolist()):
+        full_reason[p], full_binding[p] = reason[k], binding[k]
+        full_chosen[p], full_margin[p] = chosen[k], sub_margin[k]
+    return full_chosen, full_reason, full_binding, full_margin
 
 
 def _given(model: Model, ids: Sequence[str], options: Mapping[str, Any]) -> SolveResult:
@@ -552,8 +647,16 @@ def _message(
     objective: float | None,
     infeasibility: Infeasibility | None,
     given_note: str = "",
+    group_status: Mapping[str, str] | None = None,
 ) -> str:
     if infeasibility is not None:
+        done = sorted(g for g, state in (group_status or {}).items() if state == "optimal")
+        if done:
+            return (
+                infeasibility.describe()
+                + f"\nThe other groups have their representatives ({', '.join(done)}): no "
+                "delegation-wide rule involves the groups in conflict."
+            )
         return infeasibility.describe()
     if result.status is SolveStatus.GIVEN:
         return (

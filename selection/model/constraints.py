@@ -170,6 +170,9 @@ class _Scoped(Constraint):
             seats,
         )
 
+    def involves(self, group: str) -> bool:
+        return self.groups is None or group in self.groups
+
     def _where(self) -> str:
         base = "in each group" if self.scope == "group" else "in the delegation"
         return base + (f" (groups {', '.join(self.groups)})" if self.groups is not None else "")

@@ -8,6 +8,7 @@ capability                 what asks for it
 =========================  =================================================================
 ``describe()``, ``label``  every report and message
 ``scope``, ``couples_groups``  decompositions: only delegation-wide rules couple groups
+``involves(group)``        whether one group's trouble reaches the rule (partial results)
 ``attributes``             the delegation table (which attribute columns to show)
 ``depends_on_merit``       fast paths that enumerate delegations once for many merits
 ``counts_values``          fast paths (a count of *different* values does not add up)
@@ -291,6 +292,10 @@ class Constraint(ABC):
     def attributes(self) -> tuple[str, ...]:
         """The candidate columns the rule reads."""
         return ()
+
+    def involves(self, group: str) -> bool:
+        """Whether the rule counts anyone of ``group`` (a ``groups`` list may leave it out)."""
+        return True
 
     @abstractmethod
     def describe(self) -> str:

@@ -100,7 +100,9 @@ def test_reference_instance(path: Path) -> None:
         if not expected["presolve"]:
             assert not codes
     if "infeasibility" in expected:
-        _check_infeasibility(result, expected["infeasibility"])
+        _check_infeasibility(result, {**expected["infeasibility"], **expected})
+    if "group_status" in expected:
+        assert result.group_status == expected["group_status"]
 
 
 def _check_infeasibility(result: SelectionResult, expected: dict[str, Any]) -> None:
@@ -116,4 +118,5 @@ def _check_infeasibility(result: SelectionResult, expected: dict[str, Any]) -> N
         == expected["relaxation"]
     )
     assert found.relaxed_objective == pytest.approx(expected["relaxed_objective"])
-    assert result.delegation.empty and result.objective is None
+    if "delegation" not in expected:  # no group is spared: nobody is selected
+        assert result.delegation.empty and result.objective is None

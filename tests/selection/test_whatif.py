@@ -254,7 +254,7 @@ def test_keep_delegation_gives_the_named_reserve_of_every_representative(event: 
     before = run_event(event)
     ranking = before.ranking.set_index(col.CANDIDATE_ID)
     for rep in before.delegation[col.CANDIDATE_ID]:
-        found = run_what_if(event, WhatIf(withdraw=[rep], keep_delegation=True), before=before)
+        found = run_what_if(event, WhatIf(withdraw=(rep,), keep_delegation=True), before=before)
         joined = set(found.diff.loc[found.diff[col.CHANGE] == "joined", col.CANDIDATE_ID])
         left = set(found.diff.loc[found.diff[col.CHANGE] == "left", col.CANDIDATE_ID])
         row = ranking.loc[rep]

@@ -8,7 +8,7 @@ with brute force over every delegation with exactly the seats of each group:
 - the optimum (:func:`selection.facade.select`) is the brute-force optimum;
 - presolve errors only where no delegation holds every hard rule;
 - the price of fairness of each rule is the brute-force optimum without it;
-- reserves are the best one-for-one swaps that keep the rules as they are;
+- reserves are who comes in when a representative withdraws, everyone else staying;
 - counterfactuals are the best delegation with the candidate forced in or out of their
   group, the other groups unchanged;
 - reason codes of candidates a rule decides on its own;
@@ -159,22 +159,17 @@ def _contract(kind: str, soft: bool, data: st.DataObject) -> None:
             assert got == pytest.approx(_merit(pool, without.positions), abs=1e-9)
 
     ranking = result.ranking.set_index(col.CANDIDATE_ID)
-    # Reserves: the best swap (merit, then lottery) keeping hard rules, bending no soft rule more.
-    order = np.lexsort((pool.lottery, -pool.grid_merit))
+    # Reserves: who comes in when a representative withdraws, the others staying as far as
+    # the rules allow (soft rules may bend further), then the usual order.
     for rep in best.positions:
-        group = pool.group_code[rep]
+        others = set(best.positions) - {rep}
+        fits = [o for o in options if o.feasible and rep not in o.positions]
         expected = ""
-        for sub in order.tolist():
-            if pool.group_code[sub] != group or mask[sub] or not pool.selectable[sub]:
-                continue
-            swapped = tuple(sorted((set(best.positions) - {rep}) | {sub}))
-            found = check(Selection(pool, np.array(swapped, dtype=np.int64)), rules)
-            bends = Counter[str]()
-            for v in found:
-                bends[v.rule] += v.bent_by
-            if all(bends[r.label] <= (best.bends.get(r.label, 0) if r.soft else 0) for r in rules):
-                expected = str(ids[sub])
-                break
+        if fits:
+            after = max(fits, key=lambda o: (len(others & set(o.positions)), o.rank))
+            joining = set(after.positions) - others
+            if len(joining) == 1 and others <= set(after.positions):
+                expected = str(ids[joining.pop()])
         assert ranking.loc[str(ids[rep]), col.RESERVE_ID] == expected
 
     # Counterfactuals: flip one candidate within their group, other groups unchanged.
