@@ -65,6 +65,7 @@ __all__ = [
     "RESERVE_ID",
     "RESERVE_JOINING",
     "RESERVE_LEAVING",
+    "REPORT_RANKING_COLUMNS",
     "RESERVE_NAME",
     "RESERVE_RANK",
     "RULE_KIND",
@@ -297,6 +298,21 @@ RANKING_FILE_COLUMNS: tuple[str, ...] = (
     MARGIN,
 )
 """Leading columns of ``ranking.csv``; reserve and counterfactual columns follow."""
+
+REPORT_RANKING_COLUMNS: tuple[str, ...] = (
+    CANDIDATE_ID,
+    NAME,
+    MERIT,
+    MERIT_SE,
+    RANK_IN_GROUP,
+    STATUS,
+    REASON,
+    BINDING,
+    MARGIN,
+    LOTTERY,
+    RESERVE_ID,
+)
+"""Columns of the report's table of each group's candidates."""
 
 POSTERIOR_RANK_COLUMNS: tuple[str, ...] = (
     EXPECTED_RANK,

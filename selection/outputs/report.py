@@ -164,7 +164,16 @@ def _headline(result: RunResult) -> str:
     selection = result.selection
     n_groups = len(result.event.groups)
     if selection.status.value == "infeasible":
+        done = sorted(g for g, s in selection.group_status.items() if s == "optimal")
+        if done:
+            return (
+                f"Group(s) {', '.join(sorted(set(selection.group_status) - set(done)))} have no "
+                f"delegation that satisfies every rule (see the explanation below); "
+                f"{len(result.delegation)} representatives in {', '.join(done)}."
+            )
         return "No delegation satisfies every rule; see the explanation below."
+    if selection.status.value == "given":
+        return selection.message
     ties = f"{selection.n_optimal}{'+' if selection.ties_capped else ''}"
     text = (
         f"{len(result.delegation)} representatives in {n_groups} groups; total merit "
@@ -341,7 +350,7 @@ def build_report(
     sections.append(Section("Delegation", tables=(("", result.delegation),)))
     ranking = result.ranking
     charts_shown = drawn["group_merit"] + drawn["rank_interval"]
-    columns = [c for c in ranking.columns if c != col.GROUP][:11]
+    columns = list(col.REPORT_RANKING_COLUMNS)
     tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
     from selection.outputs.plots import STATUS_COLOURS
 
@@ -441,10 +450,12 @@ def summary_text(result: RunResult) -> str:
     ... # doctest: +ELLIPSIS
     IKSW 2019 pitch session: optimal. 12 representatives in 4 groups; ...
     """
-    lines = [f"{result.event.config.event.name}: {result.status}. {_headline(result)}"]
+    status = "drawn by lottery" if result.lottery is not None else result.status
+    lines = [f"{result.event.config.event.name}: {status}. {_headline(result)}"]
     if result.selection.infeasibility is not None:
         lines += ["", result.selection.infeasibility.describe()]
-        return "\n".join(lines)
+        if result.delegation.empty:
+            return "\n".join(lines)
     delegation = result.delegation
     for group, rows in delegation.groupby(col.GROUP, sort=True):
         lines += ["", f"{group}:"]
