@@ -1,4 +1,4 @@
-"""Exclude marks given under a conflict of interest, before anything else sees them.
+"""Leave out marks given under a conflict of interest, before anything else sees them.
 
 Two kinds of rule exclude a juror's marks on a target:
 

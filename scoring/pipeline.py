@@ -75,8 +75,14 @@ ISSUE_CODES: dict[str, str] = {
     "merit.missing_score": "Candidates without a panel score on a weighted criterion: no merit.",
     "bayes.rhat": "The Bayesian sampler's chains disagree (R-hat above [scoring.bayes] max_rhat).",
     "affinity.attribute_missing": "An affinity attribute is missing on jurors or candidates.",
+    "merit.reserved_name": "A criterion is named like a fixed column of the merit table.",
+    "bayes.panel_unknown": "[scoring.bayes] panel names no column of the jurors file.",
+    "normalise.unknown_criterion": "Marks on a criterion missing from the criteria given.",
 }
-"""Every warning code scoring can produce, with its meaning."""
+"""Every issue code scoring can report, with its meaning: the warnings in
+:attr:`ScoringResult.issues`, and the errors of the
+:class:`~scoring.errors.InvalidEventError` raised for inputs that cannot be scored
+(``merit.reserved_name``, ``bayes.panel_unknown``, ``normalise.unknown_criterion``)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +197,12 @@ def score_event(
     Raises
     ------
     ValueError
-        When ``method`` is not a scoring method.
+        When ``method`` is not a scoring method (a programming error: the configuration
+        allows only those).
+    InvalidEventError
+        When the configuration cannot be scored: a criterion named like a merit column
+        (``merit.reserved_name``), or ``[scoring.bayes] panel`` naming no juror column
+        (``bayes.panel_unknown``).
 
     Examples
     --------

@@ -154,9 +154,7 @@ def load_event(event: str | Path) -> Event:
         )
 
     # The candidates are read first: their ids let the reader code the score sheet's target
-    # ids in C instead of making a Python string per mark. Files are read in turn: the
-    # readers' warning filters are not thread-safe, so the second thread that checks the
-    # candidates starts only once every file is read.
+    # ids as a categorical, which the checks use without hashing a string per mark.
     candidates, candidate_issues = read("candidates")
     scores, score_issues = read("scores", _target_ids(candidates))
     jurors, juror_issues = read("jurors")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from scoring import columns as col
 from scoring.config import EventConfig
-from scoring.ingest.textscan import drop_unused, text_order
+from scoring.ingest.textscan import drop_unused, factorize_runs, text_order
 
 __all__ = [
     "MarkIndex",
@@ -407,26 +407,16 @@ def index_marks(scores: pd.DataFrame | MarkIndex) -> MarkIndex:
 def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Factorise ``values`` with codes in sorted order of the unique values.
 
-    Sorted input (the usual case: events arrive in canonical order) has long runs of equal
-    ids; hashing only the first id of each run is then several times faster. A categorical
-    column (a validated event's) gives its codes directly.
+    A categorical column (a validated event's) gives its codes directly; other columns
+    are factorised from their runs of equal ids when those are long (events arrive in
+    canonical order), see :func:`~scoring.ingest.textscan.factorize_runs`.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         coded = _category_codes(values)
         if coded is not None:
             return coded
-    array = values.to_numpy(dtype=object)
-    n = len(array)
-    run_start = np.ones(n, dtype=bool)
-    if n > 1:
-        run_start[1:] = array[1:] != array[:-1]
-    n_runs = int(run_start.sum())
-    if n_runs * 4 < n:
-        run_codes, unique = pd.factorize(array[run_start], sort=True)
-        codes = np.repeat(run_codes, np.diff(np.append(np.flatnonzero(run_start), n)))
-    else:
-        codes, unique = pd.factorize(array, sort=True)
-    return codes.astype(np.int64, copy=False), np.asarray(unique, dtype=object)
+    codes, unique = factorize_runs(values.to_numpy(dtype=object), sort=True)
+    return codes.astype(np.int64, copy=False), unique
 
 
 def _category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:

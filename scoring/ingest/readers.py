@@ -16,7 +16,6 @@ import datetime as dt
 import io
 import re
 import unicodedata
-import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.errors import Issue
+from scoring.ingest.textscan import distinct
 
 __all__ = ["ExcelError", "RawTable", "header_key", "read_table"]
 
@@ -130,9 +130,9 @@ def read_table(
         string per cell. The cells' text is unchanged.
     expected
         Header key to the texts its cells are expected to hold (target ids: the candidate
-        and project ids). A text file's reader codes such a column against them in C; when
-        any cell holds another text the column is read again as plain text, so the cells'
-        text is unchanged either way.
+        and project ids). A text file's reader returns such a column as a categorical over
+        them when every cell of a data row holds one of them, and as plain text otherwise,
+        so the cells' text is unchanged either way.
     display
         Name used in issues (defaults to the file name).
     sheet_words
@@ -290,20 +290,15 @@ def _read_text(
             dtypes[h] = None  # let the C parser try numbers; text falls back to object
         elif k in categorical:
             dtypes[h] = "category"  # categories are always the cells' text
-    coded = {
-        h: pd.CategoricalDtype(pd.Index(expected[k], dtype=object).unique())
-        for h, k in zip(header, keys, strict=True)
-        if k in expected and len(expected[k])
-    }
     try:
         try:
-            frame = _parse_coded(path, encoding, sep, dtypes, coded, decimal_comma)
-            if frame is None:
-                frame = _parse(path, encoding, sep, dtypes, decimal_comma)
+            frame = _parse(path, encoding, sep, dtypes, decimal_comma, header)
         except UnicodeDecodeError:  # valid UTF-8 at the start only: the file is cp1251
             encoding = "cp1251"
-            frame = _parse(path, encoding, sep, dtypes, decimal_comma)
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
+            frame = _parse(path, encoding, sep, dtypes, decimal_comma, header)
+    except pd.errors.ParserError:
+        frame = None
+    if frame is None:
         text = path.read_bytes().decode(encoding, errors="replace")
         return None, _diagnose_fields(text.lstrip("\ufeff"), sep, name)
     frame.columns = pd.Index(keys)
@@ -315,6 +310,9 @@ def _read_text(
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
         rows = rows[~blank]
+    for k in keys:
+        if k in expected and len(expected[k]):
+            frame[k] = _code_against(frame[k], pd.Index(expected[k], dtype=object).unique())
     if encoding == "cp1251" and b"\x98" in path.read_bytes():  # the one byte cp1251 lacks
         issues.append(
             Issue(
@@ -327,59 +325,88 @@ def _read_text(
     return RawTable(frame, rows, name, None, typed=False, decimal_comma=decimal_comma), issues
 
 
-def _parse_coded(
+def _code_against(column: pd.Series, categories: pd.Index) -> pd.Series:
+    """Return ``column`` as a categorical over ``categories`` when every cell holds one of
+    them, else ``column`` unchanged: the cells' text is the same either way.
+
+    The distinct cells are found once (:func:`~scoring.ingest.textscan.distinct`) and
+    looked up among ``categories``; a blank cell also keeps the column as read, as any
+    text outside ``categories`` does. Sheets list a target's marks together, so this costs
+    a fraction of hashing every cell.
+
+    Examples
+    --------
+    >>> known = pd.Index(["A1", "B2"], dtype=object)
+    >>> _code_against(pd.Series(["B2", "A1", "B2"], dtype=object), known).cat.codes.tolist()
+    [1, 0, 1]
+    >>> _code_against(pd.Series(["B2", "Z9"], dtype=object), known).dtype
+    dtype('O')
+    """
+    codes, uniques = distinct(column)
+    position = categories.get_indexer(pd.Index(uniques, dtype=object))
+    if (codes < 0).any() or (position < 0).any():
+        return column
+    small = next(t for t in (np.int8, np.int16, np.int32) if len(categories) < np.iinfo(t).max)
+    coded = pd.Categorical.from_codes(
+        position.astype(small)[codes], dtype=pd.CategoricalDtype(categories), validate=False
+    )
+    return pd.Series(coded, index=column.index, name=column.name, copy=False)
+
+
+def _parse(
     path: Path,
     encoding: str,
     sep: str,
     dtypes: dict[str, Any],
-    coded: dict[str, pd.CategoricalDtype],
     decimal_comma: bool,
+    header: list[str],
 ) -> pd.DataFrame | None:
-    """Parse with the ``coded`` columns coded against their expected texts; None when that
-    cannot give the cells' text (a text outside the categories, or any other trouble: the
-    caller then parses the plain way, which also reports real parsing problems)."""
-    if not coded:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # pandas warns (and will raise) on other texts
-            frame = _parse(path, encoding, sep, {**dtypes, **coded}, decimal_comma)
-    except (Warning, ValueError, pd.errors.ParserError):
-        return None
-    return None if _unexpected_cells(frame, list(coded)) else frame
+    """Parse the text file; None when a row has more fields than the header (beyond the
+    one empty trailing field that a separator at the end of every line leaves, which is
+    dropped as pandas drops it).
+
+    pandas takes the fields a first data row has beyond the header as the frame's index
+    (documented for ``index_col=None``), so a frame whose index is not the default range
+    tells that without a warning; the file is then read again with a name for each extra
+    field to see what they hold. A later row with more fields than the first raises
+    :class:`pandas.errors.ParserError`.
+    """
+    frame = _read_csv(path, encoding, sep, dtypes, decimal_comma)
+    if isinstance(frame.index, pd.RangeIndex):
+        return frame
+    extra = [f"\x00extra {i}" for i in range(frame.index.nlevels)]
+    frame = _read_csv(path, encoding, sep, dtypes, decimal_comma, names=[*header, *extra])
+    if len(extra) == 1 and bool(frame[extra[0]].isna().all()):
+        return frame.drop(columns=extra)
+    return None
 
 
-def _unexpected_cells(frame: pd.DataFrame, columns: list[str]) -> bool:
-    """True when a column coded against expected texts lost a cell: a missing code on a
-    row that is not blank (a blank cell and an unexpected text both read as missing)."""
-    for column in columns:
-        missing = frame[column].isna().to_numpy()
-        if missing.any() and not frame.loc[missing].isna().all(axis=1).all():
-            return True
-    return False
-
-
-def _parse(
-    path: Path, encoding: str, sep: str, dtypes: dict[str, Any], decimal_comma: bool
+def _read_csv(
+    path: Path,
+    encoding: str,
+    sep: str,
+    dtypes: dict[str, Any],
+    decimal_comma: bool,
+    *,
+    names: list[str] | None = None,
 ) -> pd.DataFrame:
     source: Any = path
     if encoding == "utf-16":
         source = io.StringIO(path.read_bytes().decode("utf-16", errors="replace"))
-    with warnings.catch_warnings():
-        # pandas only warns when every row has extra fields; treat it as the error it is.
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        return pd.read_csv(
-            source,
-            sep=sep,
-            encoding=None if encoding == "utf-16" else encoding,
-            encoding_errors="replace" if encoding == "cp1251" else "strict",
-            dtype={h: d for h, d in dtypes.items() if d is not None},
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-            index_col=False,
-            decimal="," if decimal_comma else ".",
-        )
+    return pd.read_csv(
+        source,
+        sep=sep,
+        encoding=None if encoding == "utf-16" else encoding,
+        encoding_errors="replace" if encoding == "cp1251" else "strict",
+        dtype={h: d for h, d in dtypes.items() if d is not None},
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        header=0,
+        names=names,
+        index_col=None if names is None else False,
+        decimal="," if decimal_comma else ".",
+    )
 
 
 def _diagnose_fields(text: str, sep: str, name: str) -> list[Issue]:

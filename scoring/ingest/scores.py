@@ -46,7 +46,7 @@ def check_scores(
         Returns the clean candidates and jurors (None when they could not be read; target
         and juror ids are then not cross-checked). It is called once the sheet's own
         checks and the clean frame are done, so the caller can check the candidates and
-        jurors meanwhile (:func:`scoring.ingest.validate.validate_tables` does, in a thread).
+        jurors meanwhile.
     found
         Receives every issue, in this order: the sheet's own checks, unknown ids, repeated
         marks, missing marks.

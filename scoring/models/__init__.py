@@ -2,7 +2,8 @@
 
 :mod:`~scoring.models.normalise` (per-juror transforms: z-score, rank, ...),
 :mod:`~scoring.models.calibrate` (the additive juror-effect model fitted on all marks at
-once), :mod:`~scoring.models.aggregate` (panel scores per target and criterion, then merit
+once, on the core :mod:`~scoring.models.juror_effects` that the fast stability engine
+shares), :mod:`~scoring.models.aggregate` (panel scores per target and criterion, then merit
 with standard errors), :mod:`~scoring.models.bayes` and :mod:`~scoring.models.bayes_rank`
 (the hierarchical Bayesian model and its rank summaries).
 

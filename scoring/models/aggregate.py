@@ -37,7 +37,7 @@ import pandas as pd
 
 from scoring import columns as col
 from scoring.config import CriterionConfig
-from scoring.errors import Issue, format_ids
+from scoring.errors import InvalidEventError, Issue, format_ids
 from scoring.ingest.marks import MarkIndex, index_marks
 
 __all__ = [
@@ -317,8 +317,9 @@ def candidate_merit(
 
     Raises
     ------
-    ValueError
-        When a criterion is named like one of the fixed merit columns.
+    InvalidEventError
+        When a criterion is named like one of the fixed merit columns (code
+        ``merit.reserved_name``, one issue per such criterion).
 
     Examples
     --------
@@ -339,7 +340,7 @@ def candidate_merit(
     """
     clash = sorted({c.name for c in criteria} & set(col.MERIT_COLUMNS))
     if clash:
-        raise ValueError(f"criterion names {clash} clash with merit columns; rename them")
+        raise InvalidEventError([_reserved_name(name) for name in clash])
     weights = dict(weights) if weights is not None else {c.name: c.weight for c in criteria}
     cands = candidates.sort_values(col.CANDIDATE_ID, ignore_index=True)
     candidate_id = cands[col.CANDIDATE_ID].to_numpy(dtype=object)
@@ -392,3 +393,17 @@ def candidate_merit(
         }
     )
     return MeritResult(frame=frame, issues=tuple(issues))
+
+
+def _reserved_name(name: str) -> Issue:
+    """The error for a criterion named like a fixed column of the merit frame."""
+    return Issue(
+        "error",
+        "merit.reserved_name",
+        f"Criterion '{name}' has the name of a column of the merit table "
+        f"({', '.join(col.MERIT_COLUMNS)}), so its panel scores cannot be listed there. "
+        "Rename the criterion in event.toml (and in the score sheet).",
+        file="event.toml",
+        column="criteria.name",
+        value=name,
+    )

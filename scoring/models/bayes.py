@@ -60,7 +60,7 @@ import pandas as pd
 
 from scoring import columns as col
 from scoring.config import BayesConfig, CriterionConfig
-from scoring.errors import Issue
+from scoring.errors import InvalidEventError, Issue
 from scoring.frames import empty_frame
 from scoring.ingest.marks import MarkIndex, index_marks
 from scoring.models.bayes_rank import convergence_frame, rank_summaries, rhat_issues
@@ -559,8 +559,9 @@ def bayes_scores(
 
     Raises
     ------
-    ValueError
-        When ``settings.panel`` is not a column of ``jurors``.
+    InvalidEventError
+        When ``settings.panel`` is not a column of ``jurors`` (code
+        ``bayes.panel_unknown``, located at the ``[scoring.bayes] panel`` key).
 
     Examples
     --------
@@ -583,7 +584,7 @@ def bayes_scores(
     panels = None
     if settings.panel is not None:
         if jurors is None or settings.panel not in jurors.columns:
-            raise ValueError(f"[scoring.bayes] panel {settings.panel!r} is not a juror column")
+            raise InvalidEventError([_unknown_panel(settings.panel, jurors)])
         known = jurors[jurors[settings.panel].notna()]
         panels = dict(
             zip(known[col.JUROR_ID].astype(str), known[settings.panel].astype(str), strict=True)
@@ -648,3 +649,22 @@ def _rhat_frame(fit: BayesFit, candidate_ids: np.ndarray, merit: np.ndarray) -> 
                 names.append(f"{name}[{draws.criterion}]")
                 stacks.append(draws.sd[name][:, :, None])
     return convergence_frame(names, np.concatenate(stacks, axis=2))
+
+
+def _unknown_panel(panel: str, jurors: pd.DataFrame | None) -> Issue:
+    """The error for a ``[scoring.bayes] panel`` that names no column of the jurors."""
+    if jurors is None:
+        found = "the event has no jurors file"
+    else:
+        shown = [str(c) for c in jurors.columns if c != col.JUROR_ID]
+        found = f"the jurors file has {', '.join(shown) or 'no attribute columns'}"
+    return Issue(
+        "error",
+        "bayes.panel_unknown",
+        f"[scoring.bayes] panel names the juror column '{panel}', but {found}. Add a "
+        f"'{panel}' column (each juror's panel or room) to the jurors file, or correct "
+        "or remove panel in event.toml.",
+        file="event.toml",
+        column="scoring.bayes.panel",
+        value=panel,
+    )

@@ -15,8 +15,11 @@ The solution absorbs the target effects (the classic two-way ANOVA trick): with 
 juror-by-target count matrix, ``C = diag(n_j) - N diag(1/n_t) N'`` and ``r_j = sum over the
 juror's marks of (y - mean of the target)``, the offsets solve ``(C + ridge I + P) b = r``
 where ``P`` adds one for each component's sum of offsets; the system is only as wide as the
-number of jurors. ``Cov(b) = s**2 M^-1 C M^-1`` gives the offsets' standard errors, with
-``s**2 = RSS / (n_marks - n_targets - n_jurors + n_components)``.
+number of jurors. That solution is :mod:`scoring.models.juror_effects`, which the fast
+stability engine shares (with juror weights, batched over resamples); here ``C`` and ``r``
+are built from the marks. ``Cov(b) = s**2 M^-1 C M^-1`` gives the offsets' standard errors,
+with ``M = C + ridge I + P`` and ``s**2 = RSS / (n_marks - n_targets - n_jurors +
+n_components)``.
 
 Connectivity: jurors are linked when they marked a common target, directly or through
 others. Offsets of jurors in different components cannot be compared, and neither can
@@ -57,6 +60,7 @@ from scoring import columns as col
 from scoring.conflicts import target_members
 from scoring.errors import Issue, format_ids
 from scoring.ingest.marks import MarkIndex, index_marks
+from scoring.models.juror_effects import component_labels, component_mean, juror_offsets
 
 __all__ = ["CALIBRATE_METHODS", "CalibrationResult", "calibrate_scores", "design_components"]
 
@@ -191,16 +195,8 @@ def _shared(
 
 
 def _components(information: np.ndarray) -> np.ndarray:
-    """Label jurors by connected component, numbered by their smallest juror."""
-    n = len(information)
-    linked = (information != 0) | np.eye(n, dtype=bool)
-    labels = np.arange(n)
-    while True:
-        spread = np.where(linked, labels[None, :], n).min(axis=1)
-        if np.array_equal(spread, labels):
-            break
-        labels = spread
-    return np.unique(labels, return_inverse=True)[1].reshape(-1)
+    """Label jurors by connected component, numbered 0, 1, ... by their smallest juror."""
+    return np.unique(component_labels(information), return_inverse=True)[1].reshape(-1)
 
 
 def design_components(scores: pd.DataFrame | MarkIndex) -> pd.DataFrame:
@@ -297,7 +293,8 @@ def calibrate_scores(
     Raises
     ------
     ValueError
-        When ``method`` is unknown or ``ridge`` is negative.
+        When ``method`` is unknown or ``ridge`` is negative (programming errors: the
+        configuration allows neither).
 
     Examples
     --------
@@ -361,22 +358,18 @@ class _Fit:
     issues: tuple[Issue, ...] = ()
 
 
-def _component_projector(design: _Design, scale: float) -> np.ndarray:
-    member = np.equal.outer(design.component, design.component).astype("float64")
-    size = np.bincount(design.component)[design.component]
-    return scale * member / size[:, None]
-
-
 def _fit_additive(design: _Design, ridge: float) -> _Fit:
     y, target, juror = design.y, design.target, design.juror
     n_jurors = len(design.juror_ids)
     target_mean = np.bincount(target, weights=y) / design.n_per_target
     rhs = np.bincount(juror, weights=y - target_mean[target], minlength=n_jurors)
-    scale = max(float(design.n_per_juror.mean()), 1.0)
-    system = design.information + ridge * np.eye(n_jurors)
-    system += _component_projector(design, scale)
-    offset = np.linalg.solve(system, rhs)
-    offset -= _component_mean(design, offset)
+    offset, system = juror_offsets(
+        design.information,
+        rhs,
+        n_marks=design.n_per_juror,
+        component=design.component,
+        ridge=ridge,
+    )
     calibrated = y - offset[juror]
     fitted = np.bincount(target, weights=calibrated) / design.n_per_target
     residual = calibrated - fitted[target]
@@ -390,11 +383,6 @@ def _fit_additive(design: _Design, ridge: float) -> _Fit:
     alone = np.bincount(design.component)[design.component] == 1
     offset_se = np.where(alone, np.nan, offset_se)
     return _Fit(calibrated, offset, offset_se, np.ones(n_jurors), variance, model_df)
-
-
-def _component_mean(design: _Design, values: np.ndarray) -> np.ndarray:
-    total = np.bincount(design.component, weights=values)
-    return (total / np.bincount(design.component))[design.component]
 
 
 def _fit_scale(design: _Design, ridge: float) -> _Fit:
@@ -422,7 +410,7 @@ def _fit_scale(design: _Design, ridge: float) -> _Fit:
         new_score = np.bincount(target, weights=weight * (y - offset[juror])) / np.bincount(
             target, weights=weight**2
         )
-        level = _component_mean(design, gain)
+        level = component_mean(gain, design.component)
         new_score = new_score * _target_values(design, level)
         gain = gain / level
         # Moving every score of a component by d and each offset by -g_j d leaves the fit

@@ -51,7 +51,7 @@ import pandas as pd
 
 from scoring import columns as col
 from scoring.config import CriterionConfig
-from scoring.errors import Issue
+from scoring.errors import InvalidEventError, Issue
 from scoring.ingest.marks import MarkIndex, index_marks
 
 __all__ = ["NORMALISE_METHODS", "NormaliseMethod", "NormaliseResult", "normalise_scores"]
@@ -121,7 +121,11 @@ def normalise_scores(
     Raises
     ------
     ValueError
-        When ``method`` is unknown or a criterion of the marks has no configuration.
+        When ``method`` is unknown (a programming error: the configuration allows only
+        the methods listed).
+    InvalidEventError
+        When a criterion of the marks is not among ``criteria`` (code
+        ``normalise.unknown_criterion``; a validated event never has one).
 
     Examples
     --------
@@ -186,7 +190,7 @@ def _scales(index: MarkIndex, criteria: Sequence[CriterionConfig]) -> tuple[np.n
     by_name = {c.name: c for c in criteria}
     missing = [str(c) for c in index.criteria if c not in by_name]
     if missing:
-        raise ValueError(f"criteria {missing} have marks but no configuration")
+        raise InvalidEventError([_unknown_criterion(name, list(by_name)) for name in missing])
     lo = np.array([by_name[c].min for c in index.criteria], dtype="float64")
     hi = np.array([by_name[c].max for c in index.criteria], dtype="float64")
     return lo, hi
@@ -263,3 +267,16 @@ def _fallback_issues(
             )
         issues.append(Issue("warning", code, message, column=criterion, value=juror))
     return tuple(issues)
+
+
+def _unknown_criterion(name: str, known: Sequence[str]) -> Issue:
+    """The error for marks on a criterion that is not among the criteria given."""
+    return Issue(
+        "error",
+        "normalise.unknown_criterion",
+        f"Criterion '{name}' has marks but is not among the criteria given "
+        f"({', '.join(known) or 'none'}), so its scale is unknown. Add it to the criteria "
+        "(event.toml) or correct the criterion of those marks.",
+        column=col.CRITERION,
+        value=name,
+    )

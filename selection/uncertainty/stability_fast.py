@@ -11,8 +11,9 @@ so this module does the invariant work once:
     sum of juror ``j`` on target ``t`` and juror weights ``K[r, j]`` of resample ``r``:
     ``n_t = K A``, ``ybar = K S / n_t``, ``rhs_j = K_j (s_j - (A ybar)_j)``,
     ``C = diag(K a) - diag(K) (A diag(1/n_t) A') diag(K)``; the offsets solve
-    ``(C + ridge I + P) b = rhs`` (``P`` the component projector of
-    :mod:`scoring.models.calibrate`), batched over resamples, and the panel score is
+    ``(C + ridge I + P) b = rhs`` (``P`` the component projector) by
+    :func:`scoring.models.juror_effects.juror_offsets`, the core that
+    :mod:`scoring.models.calibrate` fits with, batched over resamples; the panel score is
     ``ybar_t - (K b) A / n_t``: exactly the model fitted on the score sheet holding each
     mark ``K_j`` times. Merit is the weighted sum of panel scores (missing when a
     candidate's target lost every mark).
@@ -53,9 +54,10 @@ import pandas as pd
 from scoring.conflicts import exclude_conflicts
 from scoring.event import Event
 from scoring.ingest.marks import index_marks
+from scoring.models.juror_effects import component_labels, juror_offsets
 from selection import columns as col
-from selection.model.constraints import Constraint, Counts, Seats
 from selection.model.pool import MAX_GRID_SPREAD, MERIT_GRID_STEP, Pool
+from selection.model.rule import Constraint, Counts
 
 __all__ = [
     "FALLBACK",
@@ -190,34 +192,17 @@ class WeightedMerit:
             )
             n_juror = k * count.sum(axis=1)[None, :]
             information = np.einsum("rj,jk->rjk", n_juror, np.eye(len(n_juror[0]))) - shared
-            member = _component_members(information)
-            size = member.sum(axis=2)
-            present = n_juror > 0
-            scale = np.maximum(
-                np.where(present, n_juror, 0).sum(axis=1) / np.maximum(present.sum(axis=1), 1),
-                1.0,
+            offset, _ = juror_offsets(
+                information,
+                rhs,
+                n_marks=n_juror,
+                component=component_labels(information),
+                ridge=self.ridge,
             )
-            system = information + self.ridge * np.eye(len(n_juror[0]))[None]
-            system = system + scale[:, None, None] * member / size[:, :, None]
-            offset = np.linalg.solve(system, rhs[:, :, None])[:, :, 0]
-            offset = offset - np.einsum("rjk,rk->rj", member, offset) / size
             score = ybar - ((k * offset) @ count) * inverse
         return np.where(
             n_target > 0, score if self.decimals is None else score.round(self.decimals), np.nan
         )
-
-
-def _component_members(information: np.ndarray) -> np.ndarray:
-    """Same-component indicator ``(r, j, k)`` of each resample's juror graph."""
-    n = information.shape[1]
-    linked = (information != 0) | np.eye(n, dtype=bool)[None]
-    labels = np.broadcast_to(np.arange(n), information.shape[:2]).copy()
-    for _ in range(n):
-        spread = np.where(linked, labels[:, None, :], n).min(axis=2)
-        if np.array_equal(spread, labels):
-            break
-        labels = spread
-    return (labels[:, :, None] == labels[:, None, :]).astype("float64")
 
 
 def grid_merit(merit: np.ndarray, selectable: np.ndarray) -> np.ndarray:
@@ -294,10 +279,10 @@ class FastSelector:
     group, as :func:`selection.facade.select` finds it.
 
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import Seats
+    >>> from selection.model.constraints import make_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> selector = FastSelector(pool, [Seats(per_group=2)])
+    >>> selector = FastSelector(pool, [make_rule("seats", per_group=2)])
     >>> choice = selector.select(grid_merit(pool.merit[None, :], pool.selectable))
     >>> pool.candidate_ids[selector.masks(choice)[0]].tolist()
     ['c1', 'c2', 'c5', 'c6']
@@ -311,7 +296,8 @@ class FastSelector:
         if blocked:
             self.usable, self.reason = False, blocked
             return
-        local = [r.counts(pool) for r in rules if not isinstance(r, Seats) and not r.couples_groups]
+        # The seats rule is among the local ones; every enumerated subset meets it anyway.
+        local = [r.counts(pool) for r in rules if not r.couples_groups]
         coupling = [r.counts(pool) for r in rules if r.couples_groups]
         self.bounds = [(c, np.flatnonzero(c.active)) for c in coupling]
         key = pool.lottery.max(initial=0) + 1 - pool.lottery
@@ -330,10 +316,10 @@ class FastSelector:
         for rule in rules:
             if rule.soft:
                 return f"soft rule '{rule.label}'"
-            if rule.kind == "min_merit":
+            if rule.depends_on_merit:
                 return f"merit-dependent rule '{rule.label}'"
-            if rule.couples_groups and rule.kind == "distinct":
-                return f"delegation-wide distinct rule '{rule.label}'"
+            if rule.couples_groups and rule.counts_values:
+                return f"delegation-wide rule counting different values '{rule.label}'"
         return ""
 
     def _enumerate(self, g: int, local: list[Counts], key: np.ndarray) -> _Group | None:

@@ -102,6 +102,46 @@ def test_unquoted_decimal_comma_never_shifts_columns(tmp_path: Path) -> None:
     assert [(i.code, i.row) for i in issues] == [("csv.decimal_comma", 2), ("csv.decimal_comma", 3)]
 
 
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("juror_id,target_id,score\nJ,A,7,x\nJ,B,8,x\n", [2, 3]),  # every row too long
+        ("juror_id,target_id,score\nJ,A,7,x\nJ,B,8\n", [2]),  # the first row too long
+        ("juror_id,target_id,score\nJ,A,7,,\nJ,B,8,,\n", [2, 3]),  # two empty extras
+        ("juror_id,target_id,score\nJ,A,7\nJ,B,8,x\n", [3]),  # a later row too long
+    ],
+)
+def test_rows_with_extra_fields_are_located_without_a_warning(
+    tmp_path: Path, text: str, rows: list[int]
+) -> None:
+    # pandas warns (ParserWarning) and drops the extra fields when the first data row is
+    # too long; the reader finds that itself, so no warning filter is needed or touched.
+    path = tmp_path / "scores.csv"
+    path.write_text(text, encoding="utf-8")
+    filters = list(warnings.filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table, issues = read_table(path, required=REQUIRED)
+    assert table is None
+    assert [(i.code, i.row) for i in issues] == [("csv.field_count", r) for r in rows]
+    assert warnings.filters == filters
+
+
+def test_one_empty_trailing_field_on_every_row_is_dropped(tmp_path: Path) -> None:
+    # A separator at the end of each data line (not the header) leaves one empty field.
+    path = tmp_path / "scores.csv"
+    path.write_text("juror_id,target_id,score\nJ1,A1,7,\nJ1,A2,8,\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table, issues = read_table(path, required=REQUIRED, numeric=["score"])
+    assert issues == [] and table is not None
+    assert table.frame.to_dict("list") == {
+        "juror_id": ["J1", "J1"],
+        "target_id": ["A1", "A2"],
+        "score": [7, 8],
+    }
+
+
 def test_na_token_is_not_swallowed_by_pandas(tmp_path: Path) -> None:
     # pandas reads "NA" and "N/A" as missing by default; a country code NA (Namibia) is text.
     path = tmp_path / "c.csv"
@@ -287,3 +327,7 @@ def test_expected_texts_are_coded_and_other_texts_kept(tmp_path: Path) -> None:
         plain, _ = read_table(path, required=["juror_id"], expected={"target_id": ["A1"]})
     assert plain is not None
     assert plain.frame["target_id"].tolist() == ["A1", "B2"]  # the text 'B2' is kept
+    blank = tmp_path / "blank.csv"  # a blank target cell on a data row keeps plain text too
+    blank.write_text("juror_id,target_id,score\nJ1,A1,7\nJ1,,8\n", encoding="utf-8")
+    kept, _ = read_table(blank, required=["juror_id"], expected={"target_id": ["A1"]})
+    assert kept is not None and kept.frame["target_id"].dtype == object

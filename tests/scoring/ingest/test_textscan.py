@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from scoring.ingest.textscan import (
     ascii_keys,
     clean_distinct,
     distinct,
+    factorize_runs,
     is_totals_label,
     line_flags,
     totals_labels,
@@ -103,3 +105,15 @@ def test_distinct_of_long_column_with_pd_na_falls_back() -> None:
     codes, uniques = distinct(pd.Series(cells, dtype=object))
     assert sorted(set(codes.tolist())) == [-1, 0]
     assert uniques.tolist() == ["b"]
+
+
+@pytest.mark.parametrize("sort", [False, True])
+def test_factorize_runs_matches_factorize(sort: bool) -> None:
+    rng = np.random.default_rng(7)
+    cells = np.repeat(np.array(["m", "b", None, "a", "b"], dtype=object), 20_000)
+    cells[rng.integers(0, len(cells), 80)] = "z"  # break some runs
+    for values in (cells, cells[rng.permutation(len(cells))], cells[:1000]):
+        codes, uniques = factorize_runs(values, sort=sort)
+        expected_codes, expected_uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
+        assert codes.tolist() == expected_codes.tolist()
+        assert uniques.tolist() == list(expected_uniques)

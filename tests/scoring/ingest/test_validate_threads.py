@@ -1,13 +1,17 @@
-"""Validation in two threads reports exactly what one thread would, and leaves no trace."""
+"""Validation reports what its two halves report, and leaves no trace on the process
+(no thread started, no warning filter or switch interval changed), even when an embedding
+tool loads events in several threads at once."""
 
 from __future__ import annotations
 
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,7 +76,7 @@ def _problems(action: Callable[[], object]) -> list[Issue]:
     raise AssertionError("the event should not validate")
 
 
-def test_two_threads_report_what_one_thread_reports() -> None:
+def test_validation_reports_what_its_halves_report() -> None:
     tables = _bad_tables()
     config = config_from_mapping(
         {
@@ -89,25 +93,72 @@ def test_two_threads_report_what_one_thread_reports() -> None:
         people = check_people(tables["candidates"], tables["jurors"], config)
         validate_event_scores(tables["scores"], people, config, issues=[read_issue])
 
-    threaded = _problems(lambda: validate_tables(tables, config, issues=[read_issue]))
-    assert threaded == _problems(one_thread)
-    codes = [i.code for i in threaded]
+    together = _problems(lambda: validate_tables(tables, config, issues=[read_issue]))
+    assert together == _problems(one_thread)
+    codes = [i.code for i in together]
     assert {"id.duplicate", "id.missing", "id.unknown_target", "score.out_of_scale"} <= set(codes)
     assert "file.encoding" in codes
 
 
-def test_concurrent_validations_restore_the_switch_interval(tmp_path: Path) -> None:
-    before = sys.getswitchinterval()
+class _HostWarning(UserWarning):
+    """A warning of the embedding tool's own, which it chose to ignore."""
+
+
+def test_concurrent_loads_leave_the_process_as_they_found_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An embedding tool loads events in several threads while another of its threads
+    # warns: no load may change the warning filters, the switch interval or the threads.
     folder = write_event(tmp_path)
+    warnings.simplefilter("ignore", _HostWarning)  # undone by pytest after the test
+    filters = list(warnings.filters)
+    interval = sys.getswitchinterval()
+    monkeypatch.setattr(sys, "setswitchinterval", _forbidden)
+    threads = set(threading.enumerate())
+    done = threading.Event()
+    raised: list[Warning] = []
+
+    def host() -> None:
+        while not done.is_set():
+            try:
+                warnings.warn("the host's own warning", _HostWarning, stacklevel=1)
+            except _HostWarning as warning:
+                raised.append(warning)
+
     results: list[int] = []
 
-    def run() -> None:
-        results.append(len(load_event(folder).scores))
+    def load() -> None:
+        for _ in range(3):
+            results.append(len(load_event(folder).scores))
 
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for thread in threads:
+    warner = threading.Thread(target=host)
+    loaders = [threading.Thread(target=load) for _ in range(4)]
+    warner.start()
+    for thread in loaders:
         thread.start()
-    for thread in threads:
+    for thread in loaders:
         thread.join()
-    assert len(results) == 6 and len(set(results)) == 1
-    assert sys.getswitchinterval() == before
+    done.set()
+    warner.join()
+    assert len(results) == 12 and len(set(results)) == 1
+    assert raised == []
+    assert warnings.filters == filters
+    assert sys.getswitchinterval() == interval
+    assert set(threading.enumerate()) == threads
+
+
+def _forbidden(value: float) -> None:
+    raise AssertionError(f"the library set the switch interval to {value}")
+
+
+def test_failed_validation_leaves_no_thread() -> None:
+    before = set(threading.enumerate())
+    tables = _bad_tables()
+    config = config_from_mapping(
+        {
+            "event": {"name": "e", "candidates": "-", "scores": "-"},
+            "criteria": [{"name": "pitch", "weight": 1, "min": 1, "max": 10}],
+        }
+    )
+    assert _problems(lambda: validate_tables(tables, config))
+    assert set(threading.enumerate()) == before

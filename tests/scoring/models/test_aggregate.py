@@ -10,7 +10,7 @@ import pytest
 
 from scoring import columns as col
 from scoring.config import CriterionConfig
-from scoring.errors import format_ids
+from scoring.errors import InvalidEventError, format_ids
 from scoring.frames import empty_frame
 from scoring.ingest.marks import index_marks
 from scoring.models.aggregate import candidate_merit, panel_scores
@@ -295,8 +295,15 @@ def test_missing_score_on_a_zero_weight_criterion_is_harmless() -> None:
 
 def test_criterion_named_like_a_merit_column_is_refused() -> None:
     clash = CriterionConfig(name="merit", weight=1, min=0, max=10)
-    with pytest.raises(ValueError, match="clash"):
-        candidate_merit(_panel([]), _candidates(), criteria=[clash])
+    group = CriterionConfig(name="group", weight=1, min=0, max=10)
+    with pytest.raises(InvalidEventError) as raised:
+        candidate_merit(_panel([]), _candidates(), criteria=[clash, TALK, group])
+    issues = raised.value.problems
+    assert [(i.severity, i.code, i.value) for i in issues] == [
+        ("error", "merit.reserved_name", "group"),
+        ("error", "merit.reserved_name", "merit"),
+    ]
+    assert {(i.file, i.column) for i in issues} == {("event.toml", "criteria.name")}
 
 
 # --- small helpers ---------------------------------------------------------------------

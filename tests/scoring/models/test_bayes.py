@@ -11,6 +11,7 @@ import pytest
 
 from scoring import columns as col
 from scoring.config import BayesConfig, CriterionConfig
+from scoring.errors import InvalidEventError
 from scoring.example import example_event_path
 from scoring.ingest.load import load_event
 from scoring.models.bayes import SD_NAMES, bayes_scores, merit_draws, sample_bayes
@@ -157,10 +158,14 @@ def test_panel_effect_is_sampled_when_jurors_sit_in_panels() -> None:
     out = bayes_scores(marks, cands, criteria=[PITCH], jurors=jurors, settings=settings)
     assert "tau_panel[pitch]" in set(out.rhat[col.PARAMETER])
     assert "tau_panel" in out.fit.draws("pitch").sd
-    with pytest.raises(ValueError, match="panel 'floor'"):
+    with pytest.raises(InvalidEventError) as raised:
         bayes_scores(
             marks, cands, criteria=[PITCH], jurors=jurors, settings=BayesConfig(panel="floor")
         )
+    (issue,) = raised.value.problems
+    assert (issue.severity, issue.code) == ("error", "bayes.panel_unknown")
+    assert (issue.file, issue.column, issue.value) == ("event.toml", "scoring.bayes.panel", "floor")
+    assert "'floor'" in issue.message and "room" in issue.message  # names what is there
 
 
 def test_merit_draws_weight_criteria_and_use_the_project() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from scoring import columns as col
 from scoring.config import CriterionConfig
+from scoring.errors import InvalidEventError
 from scoring.models.normalise import NORMALISE_METHODS, NormaliseMethod, normalise_scores
 
 ZERO_TEN = CriterionConfig(name="pitch", weight=1, min=0, max=10)
@@ -147,7 +148,10 @@ def test_input_frame_is_not_modified(method: NormaliseMethod) -> None:
 def test_errors() -> None:
     with pytest.raises(ValueError, match="method must be one of"):
         normalise_scores(_marks({"J": [1]}), method="additive", criteria=[ZERO_TEN])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="no configuration"):
+    with pytest.raises(InvalidEventError) as raised:
         normalise_scores(
             _marks({"J": [1]}, criterion="other"), method="zscore", criteria=[ZERO_TEN]
         )
+    (issue,) = raised.value.problems
+    assert (issue.severity, issue.code) == ("error", "normalise.unknown_criterion")
+    assert (issue.column, issue.value) == ("criterion", "other")
