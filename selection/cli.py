@@ -210,15 +210,31 @@ def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None
 def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
     from scoring.errors import issues_from_frame
     from scoring.ingest.load import load_event
+    from scoring.pipeline import score_event
+    from selection.facade import preflight
     from selection.outputs.text import format_event_summary, format_issues
 
     event = load_event(args.event)
     console.print(format_event_summary(event))
-    issues = issues_from_frame(event.warnings)
+    # What run would stop on before solving: the rules against the candidates, the counts,
+    # and the jury design (scoring's warnings: a disconnected design, say).
+    scored = score_event(event, diagnostics=False)
+    issues = [
+        *issues_from_frame(event.warnings),
+        *scored.issues,
+        *preflight(event.candidates, scored.merit, event.config.selection),
+    ]
+    errors = [i for i in issues if i.severity == "error"]
     if issues:
         console.print("")
         console.print(format_issues(issues, style=console.style, meaning=_issue_meaning))
     console.print("")
+    if errors:
+        console.print(
+            f"{len(errors)} error{'' if len(errors) == 1 else 's'}: `pitch-jury run` would "
+            "stop on these. Correct them and check again."
+        )
+        return EXIT_INVALID
     console.print("No errors." + (" Look at the warnings above." if issues else ""))
     return EXIT_OK
 

@@ -75,7 +75,7 @@ from selection.model.selection import Selection
 from selection.model.solve import SOLVERS, SolveResult, SolveStatus, solve
 from selection.model.verify import VerificationError, check, presolve, verify, violations_frame
 
-__all__ = ["CONSTRAINT_COLUMNS", "SelectionResult", "rules_from_config", "select"]
+__all__ = ["CONSTRAINT_COLUMNS", "SelectionResult", "preflight", "rules_from_config", "select"]
 
 CONSTRAINT_COLUMNS: tuple[str, ...] = (
     col.RULE,
@@ -251,6 +251,36 @@ def rules_from_config(
     if issues:
         raise InvalidEventError(issues)
     return tuple(rules)
+
+
+def preflight(
+    candidates: pd.DataFrame, merit: pd.DataFrame, config: SelectionConfig
+) -> tuple[Issue, ...]:
+    """Return what the selection would reject or warn about, without solving.
+
+    The rules against the candidates (an attribute, group or id that does not exist: the
+    errors :func:`rules_from_config` raises), then what counts alone tell
+    (:func:`selection.model.verify.presolve`: too few eligible candidates, a minimum the
+    pool cannot meet, quotas that cannot add up). ``pitch-jury check`` runs it, so it finds
+    everything ``run`` would stop on before solving.
+
+    Examples
+    --------
+    >>> from selection.model.pool import example_event
+    >>> config = SelectionConfig(per_group=2, constraints=[
+    ...     {"kind": "at_least", "attribute": "Gender", "value": "F", "count": 1}])
+    >>> [i.code for i in preflight(*example_event(), config)]
+    ['selection.invalid_rule']
+    >>> config = SelectionConfig(per_group=3)
+    >>> sorted({i.code for i in preflight(*example_event(), config)})
+    ['selection.never_selectable', 'selection.too_few_eligible']
+    """
+    pool = prepare_pool(candidates, merit, config)
+    try:
+        rules = rules_from_config(config, pool)
+    except InvalidEventError as exc:
+        return exc.problems
+    return presolve(pool, rules)
 
 
 def _constraint_table(

@@ -149,3 +149,32 @@ def test_piped_into_head_prints_the_first_line_and_nothing_on_stderr(tmp_path: P
     assert first == b"{\n"
     assert stderr == b""
     assert code in (0, 141)  # 0 when everything fitted in the pipe before the reader left
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "where"),
+    [
+        # A rule on an attribute that does not exist: run would exit 1 on it.
+        (
+            '[[selection.constraints]]\nkind = "at_least"\nattribute = "Gender"\nvalue = "F"\n'
+            "count = 1\n",
+            "selection.invalid_rule",
+            "attribute 'Gender' is not a candidate column",
+        ),
+        # A quota the pool cannot meet: presolve counts it before any solve.
+        (
+            '[[selection.constraints]]\nkind = "at_least"\nattribute = "gender"\nvalue = "F"\n'
+            'count = 5\nname = "five women"\n',
+            "selection.min_unavailable",
+            "'five women' requires 5",
+        ),
+    ],
+)
+def test_check_finds_what_run_would_reject(
+    tmp_path: Path, rule: str, code: str, where: str
+) -> None:
+    folder = write_event(tmp_path, extra=rule)
+    status, out, _ = _run("check", str(folder))
+    assert status == 1, out
+    assert code in out and where in out
+    assert "`pitch-jury run` would stop on these" in out
