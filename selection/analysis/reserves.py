@@ -208,7 +208,7 @@ class Replacements:
         out = np.zeros(pool.n_candidates, dtype=bool)
         out[list(withdrawn)] = True
         if self.engine.usable:
-            return self.engine.optimum(keep=base & ~out, forbid=out)
+            return self.engine.replace(base, list(withdrawn))
         if self._model is None:
             self._model = build_model(pool, self.rules)
         model = self._model
