@@ -12,8 +12,10 @@ Two kinds of rule exclude a juror's marks on a target:
   ignoring case and surrounding spaces; missing values never match.
 
 Every excluded mark is reported once, with every rule that hit it; a declared conflict that
-excludes no mark is reported as a warning (``conflicts.unmatched``), since it usually means
-a misspelt id.
+excludes no mark is reported as a warning (``conflicts.unmatched``), with the id it probably
+meant when it names nobody. (Validation already refuses a declared conflict that names no
+candidate, project or group, ``conflict.unknown``: this warning then only says that the
+juror gave no mark the conflict concerns, unless the frames were built by hand.)
 
 Examples
 --------
@@ -44,6 +46,7 @@ from scoring import columns as col
 from scoring.errors import Issue
 from scoring.frames import empty_frame
 from scoring.ingest.marks import MarkIndex, index_marks
+from scoring.ingest.spelling import ConflictHint
 
 __all__ = ["ConflictResult", "attribute_key", "exclude_conflicts", "target_members"]
 
@@ -211,7 +214,7 @@ def exclude_conflicts(
     excluded = np.isin(mark_key, pair_key[pair_key >= 0])
     exclusions = _exclusion_frame(index, excluded, all_pairs.assign(_key=pair_key))
     matched = np.isin(pair_key, mark_key[excluded]) & (pair_key >= 0)
-    issues.extend(_unmatched(conflicts, all_pairs, matched, source))
+    issues.extend(_unmatched(conflicts, all_pairs, matched, source, candidates))
     kept = index.subset(~excluded) if excluded.any() else index
     return ConflictResult(index=kept, exclusions=exclusions, issues=tuple(issues))
 
@@ -341,12 +344,17 @@ def _exclusion_frame(index: MarkIndex, excluded: np.ndarray, pairs: pd.DataFrame
 
 
 def _unmatched(
-    conflicts: pd.DataFrame, pairs: pd.DataFrame, matched: np.ndarray, source: str | None
+    conflicts: pd.DataFrame,
+    pairs: pd.DataFrame,
+    matched: np.ndarray,
+    source: str | None,
+    candidates: pd.DataFrame,
 ) -> list[Issue]:
     rows = pairs[_CONFLICT_ROW].to_numpy()
     has_target = set(rows[rows >= 0].tolist())
     has_mark = set(rows[matched & (rows >= 0)].tolist())
     issues = []
+    hint: ConflictHint | None = None
     for row, conflict in enumerate(conflicts.itertuples(index=False)):
         if row in has_mark:
             continue
@@ -356,7 +364,11 @@ def _unmatched(
         if row in has_target:
             why = f"but juror {juror} gave no mark that it concerns; nothing was excluded."
         else:
-            why = f"but no {kind} has the id '{conflict_id}'; check the spelling."
+            hint = hint or ConflictHint(candidates)
+            why = (
+                f"but no {kind} has the id '{conflict_id}'; check the spelling."
+                f"{hint(str(conflict_id))}"
+            )
         issues.append(
             Issue(
                 "warning",

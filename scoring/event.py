@@ -8,15 +8,64 @@ Its frames follow the clean layouts documented in :mod:`scoring.columns`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from scoring import columns as col
 from scoring.config import EventConfig, SelectionConfig
 
-__all__ = ["Event"]
+__all__ = ["FRAME_DIALECT", "Dialect", "Event"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one input table was read, as the audit records it.
+
+    Attributes
+    ----------
+    format
+        ``"text"`` (CSV, TSV or TXT), ``"xlsx"`` (a workbook) or ``"frame"`` (a DataFrame
+        given to :func:`~scoring.ingest.validate.build_event`).
+    encoding
+        Text files: the encoding decoded with (``"utf-8"``, ``"utf-8-sig"`` for UTF-8 with
+        a byte-order mark, ``"utf-16"`` or ``"cp1251"``). None otherwise.
+    separator
+        Text files: the field separator (``","``, ``";"`` or ``"\\t"``). None otherwise.
+    decimal
+        Text files: the decimal mark numbers were parsed with (``","`` also accepts ``.``
+        cell by cell). None for a workbook or a frame, whose numbers are typed.
+    sheet
+        Workbooks: the sheet read. None otherwise.
+    header_row
+        The spreadsheet row (counted from 1) of the header: 1 unless title rows come first;
+        the header's last row when merged cells make it two rows tall.
+
+    Examples
+    --------
+    >>> dialect = Dialect("text", encoding="cp1251", separator=";", decimal=",", header_row=1)
+    >>> record = dialect.record()
+    >>> record["encoding"], record["separator"], record["sheet"]
+    ('cp1251', ';', None)
+    """
+
+    format: Literal["text", "xlsx", "frame"]
+    encoding: str | None = None
+    separator: str | None = None
+    decimal: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+
+    def record(self) -> dict[str, str | int | None]:
+        """Return the dialect as JSON-able data (every attribute, None where it does not apply)."""
+        return asdict(self)
+
+
+FRAME_DIALECT = Dialect("frame", header_row=1)
+"""The dialect of a table built from a DataFrame: typed cells, its columns as the header."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +94,9 @@ class Event:
     inputs
         Role (``"config"``, ``"candidates"``, ``"scores"``, ``"jurors"``) to the file read;
         empty for an event built from DataFrames.
+    dialects
+        Role (``"candidates"``, ``"scores"``, ``"jurors"``) to the :class:`Dialect` its
+        table was read with; empty for an event built from DataFrames.
     """
 
     config: EventConfig
@@ -54,6 +106,7 @@ class Event:
     conflicts: pd.DataFrame
     warnings: pd.DataFrame
     inputs: dict[str, Path] = field(default_factory=dict)
+    dialects: Mapping[str, Dialect] = field(default_factory=dict)
 
     @property
     def attributes(self) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 The default event is valid: two groups (Africa, Asia) of three candidates in projects,
 two jurors, a candidate-level criterion ``pitch`` and a project-level ``impact``, one seat
-per group.
+per group, seed 2019.
 """
 
 from __future__ import annotations
@@ -75,12 +75,14 @@ def write_event(
     extra: str = "",
     event_keys: str = "",
     names: dict[str, str] | None = None,
+    seed: int | None = 2019,
 ) -> Path:
     """Write event.toml and the CSV files; return the folder.
 
     Sequences of rows are written as UTF-8 CSV; a ``str`` is written as is. ``names`` maps
     ``candidates``/``scores``/``jurors`` to other file names (the file is then not written
-    when its content is None, so a test can place its own file there).
+    when its content is None, so a test can place its own file there). ``seed=None``
+    writes no ``[selection] seed``.
     """
     folder.mkdir(parents=True, exist_ok=True)
     names = {
@@ -111,6 +113,7 @@ scores = "{names["scores"]}"
 {criteria}
 [selection]
 per_group = 1
+{"" if seed is None else f"seed = {seed}"}
 {extra}""",
         encoding="utf-8",
     )

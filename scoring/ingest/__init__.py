@@ -3,7 +3,10 @@
 In pipeline order: :mod:`~scoring.ingest.readers` (CSV, TSV, TXT and XLSX, any encoding and
 separator Excel produces), :mod:`~scoring.ingest.cells` and :mod:`~scoring.ingest.textscan`
 (the text rules, one value and all distinct values at once),
-:mod:`~scoring.ingest.sheet_marks` (the score sheet's own checks), :mod:`~scoring.ingest.people`
+:mod:`~scoring.ingest.sheet_marks` (the score sheet's own checks),
+:mod:`~scoring.ingest.spelling` (aliases, and values spelt two ways),
+:mod:`~scoring.ingest.attributes` (the attribute values rules count: :func:`attribute_values`),
+:mod:`~scoring.ingest.config_checks` (event.toml across keys), :mod:`~scoring.ingest.people`
 (candidates and jurors), :mod:`~scoring.ingest.marks` (marks as integer arrays, the clean
 score frame and :class:`~scoring.ingest.marks.MarkIndex`), :mod:`~scoring.ingest.scores`
 (marks against the people), :mod:`~scoring.ingest.validate` (everything together:
@@ -17,6 +20,7 @@ Examples
 80
 """
 
+from scoring.ingest.attributes import attribute_values
 from scoring.ingest.load import event_toml_path, load_config, load_event
 from scoring.ingest.marks import MarkIndex, index_marks
 from scoring.ingest.readers import RawTable, read_table
@@ -26,6 +30,7 @@ __all__ = [
     "ISSUE_CODES",
     "MarkIndex",
     "RawTable",
+    "attribute_values",
     "build_event",
     "event_toml_path",
     "index_marks",

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.errors import Issue
-from scoring.ingest.readers import ExcelError, RawTable
+from scoring.ingest.readers import EXCEL_ERRORS, ExcelError, RawTable
 from scoring.ingest.textscan import (
     ASCII_KEY,
     INVISIBLE,
@@ -56,6 +56,10 @@ _HOMOGLYPHS = str.maketrans("асеорхуікјАВСЕНКМОРТХІЈ", "a
 _TRUE = frozenset({"true", "yes", "y", "1", "да", "истина", "oui", "sí", "si", "x", "+"})
 _FALSE = frozenset({"false", "no", "n", "0", "нет", "ложь", "non"})
 _BOOL_WORDS = frozenset({"true", "false", "истина", "ложь", "да", "нет", "yes", "no"})
+# Excel's "CSV" export in cp1251 writes '?' for every letter cp1251 lacks: a '?' between
+# letters ("Gon?alves") or a run of them not after a letter ("?????", "Li ???"). A '?'
+# ending a word ("Really?", "What??") is punctuation.
+_LOST_LETTERS = re.compile(r"[^\W\d_]\?+[^\W\d_]|(?<![^\W\d_?])\?{2,}")
 _DATE = re.compile(
     r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
     r"|^\d{1,2}[.\- ]?(?:янв|фев|мар|апр|мая|май|июн|июл|авг|сен|окт|ноя|дек|jan|feb|mar|apr|may"
@@ -250,8 +254,9 @@ def text_column(
     """Clean one text column of ``table`` on its distinct values.
 
     Applies :func:`clean_text` (and, for ids, :func:`fix_id`) to each distinct value,
-    reporting repaired or unusable ids, garbled text, unusual spaces and, when
-    ``required``, blank cells.
+    reporting repaired or unusable ids, garbled text (kept exactly as read), Excel error
+    values, letters lost to '?' in a cp1251 (or plain ASCII) text file, unusual spaces
+    and, when ``required``, blank cells.
 
     Returns
     -------
@@ -307,6 +312,27 @@ def text_codes(
     for code in np.flatnonzero(special).tolist():
         value = uniques[code]
         text = _id_text(value) if is_id else clean_text(value)
+        if isinstance(value, str) and (
+            looks_garbled(value) or (text is not None and looks_garbled(text))
+        ):
+            # Kept exactly as read: cleaning would delete the soft hyphen that "í" becomes
+            # ("LuГ\u00adza"), and with it what a person needs to repair the text.
+            report(
+                Issue(
+                    "warning",
+                    "text.mojibake",
+                    f"'{value}' looks garbled, as if the file was saved in one encoding and "
+                    "read in another; it is kept exactly as read. Save the file as UTF-8 "
+                    "('CSV UTF-8') or .xlsx from the original and check the text.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=_first_row(table, codes, code),
+                    column=column,
+                    value=value,
+                )
+            )
+            cleaned[code] = value
+            continue
         if text is not None and isinstance(value, str) and text != value.strip():
             changed.append(code)  # leading/trailing spaces alone are not reported
         if text is not None and is_id:
@@ -314,21 +340,17 @@ def text_codes(
             if verdict != "ok":
                 _report_id(table, column, codes, code, value, text, fixed, verdict, report)
             text = fixed
-        if text is not None and looks_garbled(text):
-            report(
-                Issue(
-                    "warning",
-                    "text.mojibake",
-                    f"'{text}' looks garbled, as if the file was saved in one encoding and "
-                    "read in another. Save the file as UTF-8 ('CSV UTF-8') and check the text.",
-                    file=table.file,
-                    sheet=table.sheet,
-                    row=_first_row(table, codes, code),
-                    column=column,
-                    value=text,
-                )
-            )
         cleaned[code] = text
+    every = "\n".join(cleaned[pd.notna(cleaned)].tolist())  # one text to look for # and ?
+    if "#" in every:
+        _report_excel_errors(table, column, codes, uniques, cleaned, report)
+    dialect = table.dialect
+    if (
+        "?" in every
+        and dialect.format == "text"
+        and (dialect.encoding == "cp1251" or every.isascii())
+    ):
+        _report_lost_letters(table, column, codes, cleaned, report)
     if changed:
         code = min(changed)
         value = uniques[code]
@@ -356,6 +378,74 @@ def text_codes(
     if final.dtype.kind != "i":
         final = final.astype(np.int64)
     return final, np.asarray(clean_uniques, dtype=object)
+
+
+def _report_excel_errors(
+    table: RawTable,
+    column: str,
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    cleaned: np.ndarray,
+    report: Callable[[Issue], None],
+) -> None:
+    """Report every distinct text that is an Excel error value (``#REF!``, ``#N/A``): a
+    formula that failed, never a name or an id. A workbook's error cell is named by its
+    reference."""
+    texts = cleaned.tolist()
+    for code in [i for i, text in enumerate(texts) if text in EXCEL_ERRORS]:
+        value = uniques[code]
+        for position in np.flatnonzero(codes == code):
+            row = int(table.rows[position])
+            if isinstance(value, ExcelError):
+                issue_code, where = "xlsx.error_cell", f"Cell {value.cell} holds"
+            else:
+                issue_code, where = "text.excel_error", "The cell holds"
+            report(
+                Issue(
+                    "error",
+                    issue_code,
+                    f"{where} the Excel error {texts[code]}: the formula that should fill it "
+                    "failed. Fix the formula in Excel (or type the value), save, and export "
+                    "again.",
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=row,
+                    column=column,
+                    value=texts[code],
+                )
+            )
+
+
+def _report_lost_letters(
+    table: RawTable,
+    column: str,
+    codes: np.ndarray,
+    cleaned: np.ndarray,
+    report: Callable[[Issue], None],
+) -> None:
+    """Warn once per distinct text where '?' stands for letters Excel's cp1251 "CSV" export
+    could not write: in a text file read as cp1251, or in a column of plain ASCII text
+    (such an export of Latin names holds no byte that tells cp1251 from UTF-8). A column
+    of a UTF-8 file that holds other letters was written by a program that keeps them."""
+    for code, value in enumerate(cleaned.tolist()):
+        if not isinstance(value, str) or "?" not in value or not _LOST_LETTERS.search(value):
+            continue
+        report(
+            Issue(
+                "warning",
+                "text.question_marks",
+                f"'{value}' has '?' where letters should be: Excel's 'CSV' export in "
+                "Windows Cyrillic (cp1251) writes '?' for every letter that encoding cannot "
+                "hold, so those letters are lost in this file. Save the sheet again as an "
+                "Excel Workbook (.xlsx) or as 'CSV UTF-8', point event.toml to it and "
+                "check the name.",
+                file=table.file,
+                sheet=table.sheet,
+                row=_first_row(table, codes, code),
+                column=column,
+                value=value,
+            )
+        )
 
 
 def _report_id(

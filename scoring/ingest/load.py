@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +121,8 @@ def load_event(event: str | Path) -> Event:
     >>> ev = load_event("examples/event")
     >>> sorted(ev.inputs)
     ['candidates', 'config', 'jurors', 'scores']
+    >>> ev.dialects["scores"].separator, ev.dialects["scores"].header_row
+    (',', 1)
     """
     toml_path = event_toml_path(event)
     config = load_config(toml_path)
@@ -129,6 +132,11 @@ def load_event(event: str | Path) -> Event:
         "candidates": config.event.candidates,
         "scores": config.event.scores,
         "jurors": config.event.jurors,
+    }
+    sheets = {
+        "candidates": config.event.candidates_sheet,
+        "scores": config.event.scores_sheet,
+        "jurors": config.event.jurors_sheet,
     }
     for role, relative in files.items():
         if relative is not None:
@@ -151,6 +159,9 @@ def load_event(event: str | Path) -> Event:
             expected=expected,
             display=relative,
             sheet_words=_SHEET_WORDS[role],
+            sheet=sheets[role],
+            sheet_key=f"{role}_sheet",
+            fill_merged=(col.GROUP,) if role == "candidates" else (),
         )
 
     # The candidates are read first: their ids let the reader code the score sheet's target
@@ -164,7 +175,8 @@ def load_event(event: str | Path) -> Event:
     tables = {"candidates": candidates, "scores": scores}
     if jurors is not None:
         tables["jurors"] = jurors
-    return validate_tables(tables, config, issues=issues, inputs=inputs)
+    clean = validate_tables(tables, config, issues=issues, inputs=inputs)
+    return replace(clean, dialects={role: table.dialect for role, table in tables.items()})
 
 
 def _target_ids(candidates: RawTable | None) -> dict[str, pd.Index] | None:

@@ -8,9 +8,9 @@ attributes) and the jurors with their declared conflicts, and records every issu
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,18 +19,28 @@ import pandas as pd
 from scoring import columns as col
 from scoring.config import EventConfig
 from scoring.errors import Issue
+from scoring.ingest.attributes import attribute_config_issues, check_attributes
 from scoring.ingest.cells import (
     clean_text,
     fix_id,
-    near_duplicate_key,
     parse_bool,
     report_blanks,
     text_codes,
     text_column,
     totals_rows,
 )
+from scoring.ingest.config_checks import config_issues, unknown_aliases
 from scoring.ingest.readers import RawTable
-from scoring.ingest.textscan import ascii_keys, joined, text_order
+from scoring.ingest.spelling import (
+    ConflictHint,
+    aliased_candidates,
+    aliased_jurors,
+    check_candidate_spellings,
+    report_mixed_script,
+    report_same_names,
+    report_variants,
+)
+from scoring.ingest.textscan import text_order
 
 __all__ = ["IssueLog", "People", "check_people", "empty_conflicts"]
 
@@ -128,6 +138,10 @@ class People:
     jurors: pd.DataFrame | None
     conflicts: pd.DataFrame | None
     issues: tuple[Issue, ...]
+    juror_rows: Mapping[str, int] = field(default_factory=dict)
+    """The spreadsheet row of each juror id in the jurors table (empty without one)."""
+    juror_table: RawTable | None = None
+    """The jurors table as read (aliases applied), to locate issues about jurors."""
 
 
 def check_people(candidates: RawTable, jurors: RawTable | None, config: EventConfig) -> People:
@@ -143,47 +157,19 @@ def check_people(candidates: RawTable, jurors: RawTable | None, config: EventCon
     ...                                   "group": ["G"]}), name="candidates")
     >>> people = check_people(table, None, config)
     >>> people.candidates["candidate_id"].tolist(), [i.code for i in people.issues]
-    (['A1'], ['group.too_few_eligible'])
+    (['A1'], ['config.default_seed', 'group.too_few_eligible'])
     """
     found = IssueLog(cap=None)
-    found.extend(_config_checks(config))
-    checked = _candidates(candidates, config, found)
-    juror_frame, conflicts = _jurors(jurors, checked, found) if jurors is not None else (None, None)
-    return People(checked, juror_frame, conflicts, tuple(found.items))
+    found.extend(config_issues(config))
+    checked = _candidates(aliased_candidates(candidates, config), config, found)
+    if jurors is None:
+        return People(checked, None, None, tuple(found.items))
+    jurors = aliased_jurors(jurors, config)
+    juror_frame, conflicts, rows = _jurors(jurors, checked, config, found)
+    return People(checked, juror_frame, conflicts, tuple(found.items), rows, jurors)
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _config_checks(config: EventConfig) -> list[Issue]:
-    issues: list[Issue] = []
-    total = sum(c.weight for c in config.criteria)
-    if not config.event.normalise_weights and abs(total - 1.0) > 1e-9:
-        shown = ", ".join(f"{c.name} {c.weight:g}" for c in config.criteria)
-        issues.append(
-            Issue(
-                "error",
-                "config.weights_sum",
-                f"Criterion weights sum to {total:g}, not 1 ({shown}). Correct the weights, "
-                "or set normalise_weights = true in [event] to divide them by their sum.",
-                file="event.toml",
-                column="criteria.weight",
-                value=f"{total:g}",
-            )
-        )
-    names = [c.name for c in config.criteria]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        issues.append(
-            Issue(
-                "error",
-                "config.invalid",
-                f"Criterion '{name}' is declared twice. Give each criterion one [[criteria]].",
-                file="event.toml",
-                column="criteria.name",
-                value=name,
-            )
-        )
-    return issues
 
 
 def empty_conflicts() -> pd.DataFrame:
@@ -194,43 +180,6 @@ def empty_conflicts() -> pd.DataFrame:
             col.CONFLICT_KIND: pd.array([], dtype="str"),
         }
     )
-
-
-def _near_duplicates(
-    values: np.ndarray, *, what: str, file: str, column: str, report: Callable[[Issue], None]
-) -> None:
-    """Warn about distinct values that share a :func:`near_duplicate_key`."""
-    values = np.asarray(values, dtype=object)
-    lines = joined(values)
-    # C-level key for plain ASCII text; the full Unicode key for the rest
-    if lines.isascii():  # constant time: every value is ASCII
-        keys = ascii_keys(values, lines)
-    else:
-        ascii_only = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
-        keys = np.empty(len(values), dtype=object)
-        keys[ascii_only] = ascii_keys(values[ascii_only])
-        keys[~ascii_only] = [near_duplicate_key(v) for v in values[~ascii_only]]
-    if len(set(keys)) == len(keys):  # the usual case, found without a hash table in pandas
-        return
-    shared = pd.Series(keys).duplicated(keep=False).to_numpy() & (keys != "")
-    by_key: dict[str, set[str]] = defaultdict(set)
-    for key, value in zip(keys[shared], values[shared], strict=True):
-        by_key[key].add(value)
-    for key in sorted(by_key):
-        same = sorted(by_key[key])
-        if len(same) > 1:
-            shown = " / ".join(f"'{s}'" for s in same)
-            report(
-                Issue(
-                    "warning",
-                    "id.near_duplicate",
-                    f"{what} {shown} differ only in case, accents, spaces or look-alike "
-                    "letters. If they are the same, write them identically.",
-                    file=file,
-                    column=column,
-                    value=same[0],
-                )
-            )
 
 
 def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.DataFrame | None:
@@ -301,21 +250,31 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
     result["_row"] = rows
     id_codes, id_texts = coded[col.CANDIDATE_ID][0][keep], coded[col.CANDIDATE_ID][1]
     _check_candidate_ids(result, sub, found, id_codes, groups, projects)
-    _near_duplicates(
-        _used(*coded[col.CANDIDATE_ID], keep),
-        what="Candidate ids",
+    first = _first_of_each(id_codes)  # rows with an id, each id once
+    check_candidate_spellings(sub, (id_codes, id_texts), groups, projects, found.add)
+    names = coded[col.NAME][0][keep]
+    report_same_names(
+        names[first],
+        coded[col.NAME][1],
+        rows[first],
+        id_texts[id_codes[first]],
+        who="candidates",
+        code="candidate.same_name",
         file=sub.file,
-        column=col.CANDIDATE_ID,
+        sheet=sub.sheet,
+        column=col.NAME,
         report=found.add,
+        where=out[col.GROUP][first],
     )
-    _near_duplicates(
-        _used(*coded[col.NAME], keep),
-        what="Names",
+    report_mixed_script(
+        names,
+        coded[col.NAME][1],
+        rows,
         file=sub.file,
+        sheet=sub.sheet,
         column=col.NAME,
         report=found.add,
     )
-    first = _first_of_each(id_codes)  # rows with an id, each id once
     _check_groups(groups[0][first], groups[1], eligible[first], config, sub, found)
     # candidate_id order, from the ids' codes: sorting 30,000 distinct texts once beats
     # sorting the rows' texts
@@ -324,7 +283,19 @@ def _candidates(table: RawTable, config: EventConfig, found: IssueLog) -> pd.Dat
     order = first[np.argsort(rank[id_codes[first]], kind="stable")]
     result = result.drop(columns="_row").iloc[order].reset_index(drop=True)
     text_columns = [c for c in result.columns if c != col.ELIGIBLE]
-    return result.astype(dict.fromkeys(text_columns, "str")).astype({col.ELIGIBLE: bool})
+    result = result.astype(dict.fromkeys(text_columns, "str")).astype({col.ELIGIBLE: bool})
+    found.extend(attribute_config_issues(config, list(result.columns)))
+    check_attributes(result, rows[order], config, file=sub.file, sheet=sub.sheet, report=found.add)
+    for table_name, column, what in (
+        ("group", col.GROUP, "group of the candidates"),
+        ("project", col.PROJECT, "project of the candidates"),
+        ("candidate_id", col.CANDIDATE_ID, "candidate id"),
+    ):
+        aliases = getattr(config.aliases, table_name)
+        if aliases:
+            known = set(result[column].dropna())
+            found.extend(unknown_aliases(table_name, aliases, known, what=what))
+    return result
 
 
 def _texts(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
@@ -337,11 +308,6 @@ def _first_of_each(codes: np.ndarray) -> np.ndarray:
     present = np.flatnonzero(codes >= 0)
     _, first = np.unique(codes[present], return_index=True)
     return present[np.sort(first)]
-
-
-def _used(codes: np.ndarray, uniques: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """The distinct values that rows in ``keep`` hold."""
-    return uniques[np.bincount(codes[keep] + 1, minlength=len(uniques) + 1)[1:] > 0]
 
 
 def _check_candidate_ids(
@@ -483,8 +449,9 @@ def _check_groups(
 
 
 def _jurors(
-    table: RawTable, candidates: pd.DataFrame | None, found: IssueLog
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    table: RawTable, candidates: pd.DataFrame | None, config: EventConfig, found: IssueLog
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """The clean jurors, their declared conflicts and the row of each juror id."""
     frame = table.frame
     if col.JUROR_ID not in frame:
         found.add(
@@ -497,15 +464,14 @@ def _jurors(
                 column=col.JUROR_ID,
             )
         )
-        return pd.DataFrame({col.JUROR_ID: pd.array([], dtype="str")}), empty_conflicts()
-    out: dict[str, Any] = {
-        col.JUROR_ID: text_column(table, col.JUROR_ID, found.add, is_id=True, required=True)
-    }
-    out[col.NAME] = (
-        text_column(table, col.NAME, found.add, is_id=False, required=False)
-        if col.NAME in frame
-        else np.full(len(frame), None, dtype=object)
-    )
+        return pd.DataFrame({col.JUROR_ID: pd.array([], dtype="str")}), empty_conflicts(), {}
+    id_codes, id_texts = text_codes(table, col.JUROR_ID, found.add, is_id=True, required=True)
+    out: dict[str, Any] = {col.JUROR_ID: _texts(id_codes, id_texts)}
+    if col.NAME in frame:
+        name_codes, name_texts = text_codes(table, col.NAME, found.add, is_id=False, required=False)
+        out[col.NAME] = _texts(name_codes, name_texts)
+    else:
+        out[col.NAME] = np.full(len(frame), None, dtype=object)
     for attribute in [
         c for c in frame.columns if c not in (col.JUROR_ID, col.NAME, col.CONFLICTS) and c
     ]:
@@ -518,7 +484,8 @@ def _jurors(
             Issue(
                 "error",
                 "id.duplicate",
-                f"Juror id '{juror_id}' appears on rows {', '.join(map(str, rows))}.",
+                f"Juror id '{juror_id}' appears on rows {', '.join(map(str, rows))}. "
+                "Give each juror one row with a unique id.",
                 file=table.file,
                 sheet=table.sheet,
                 row=int(rows[1]),
@@ -526,15 +493,67 @@ def _jurors(
                 value=str(juror_id),
             )
         )
-    conflicts = _conflicts(table, jurors, candidates, found)
+    variants = report_variants(
+        id_codes,
+        id_texts,
+        table.rows,
+        what="juror ids",
+        alias="juror_id",
+        column=col.JUROR_ID,
+        file=table.file,
+        sheet=table.sheet,
+        report=found.add,
+    )
+    report_mixed_script(
+        id_codes,
+        id_texts,
+        table.rows,
+        column=col.JUROR_ID,
+        skip=variants,
+        file=table.file,
+        sheet=table.sheet,
+        report=found.add,
+    )
+    first = _first_of_each(id_codes)
+    if col.NAME in frame:
+        report_same_names(
+            name_codes[first],
+            name_texts,
+            table.rows[first],
+            id_texts[id_codes[first]],
+            who="jurors",
+            code="juror.same_name",
+            column=col.NAME,
+            file=table.file,
+            sheet=table.sheet,
+            report=found.add,
+        )
+        report_mixed_script(
+            name_codes,
+            name_texts,
+            table.rows,
+            column=col.NAME,
+            file=table.file,
+            sheet=table.sheet,
+            report=found.add,
+        )
+    juror_rows = {str(id_texts[id_codes[p]]): int(table.rows[p]) for p in first.tolist()}
+    found.extend(unknown_aliases("juror_id", config.aliases.juror_id, juror_rows, what="juror id"))
+    conflicts = _conflicts(table, jurors, candidates, config, found)
     jurors = jurors.dropna(subset=[col.JUROR_ID]).drop_duplicates(col.JUROR_ID)
     jurors = jurors.sort_values(col.JUROR_ID, ignore_index=True)
-    return jurors.astype("str"), conflicts
+    return jurors.astype("str"), conflicts, juror_rows
 
 
 def _conflicts(
-    table: RawTable, jurors: pd.DataFrame, candidates: pd.DataFrame | None, found: IssueLog
+    table: RawTable,
+    jurors: pd.DataFrame,
+    candidates: pd.DataFrame | None,
+    config: EventConfig,
+    found: IssueLog,
 ) -> pd.DataFrame:
+    """The declared conflicts, each resolved to a candidate, project or group; an entry
+    that names none is an error (``conflict.unknown``): an ignored conflict is unfair."""
     if col.CONFLICTS not in table.frame or candidates is None:
         return empty_conflicts()
     kinds: list[tuple[str, set[str]]] = [
@@ -542,6 +561,8 @@ def _conflicts(
         ("project", set(candidates[col.PROJECT].dropna())),
         ("group", set(candidates[col.GROUP])),
     ]
+    aliases = {**config.aliases.group, **config.aliases.targets()}
+    suggest: list[ConflictHint] = []  # built once, on the first unknown entry
     records: list[tuple[str, str, str]] = []
     for position, raw in enumerate(table.frame[col.CONFLICTS].to_numpy(dtype=object)):
         juror_id = jurors[col.JUROR_ID].iloc[position]
@@ -553,15 +574,20 @@ def _conflicts(
             if conflict_id is None:
                 continue
             conflict_id = fix_id(conflict_id)[0]
+            conflict_id = aliases.get(conflict_id, conflict_id)
             kind = next((k for k, known in kinds if conflict_id in known), None)
             if kind is None:
-                hint = " Separate several ids with ';'." if "," in conflict_id else ""
+                if not suggest:
+                    suggest.append(ConflictHint(candidates))
+                hint = suggest[0](conflict_id) or " Write the id of a candidate, project or group."
+                if "," in conflict_id:
+                    hint += " Separate several ids with ';'."
                 found.add(
                     Issue(
-                        "warning",
+                        "error",
                         "conflict.unknown",
-                        f"Juror '{juror_id}' declares a conflict with '{conflict_id}', "
-                        f"which is no candidate, project or group; it is ignored.{hint}",
+                        f"Juror '{juror_id}' declares a conflict with '{conflict_id}', which "
+                        f"is no candidate id, project or group, so it would be ignored.{hint}",
                         file=table.file,
                         sheet=table.sheet,
                         row=int(table.rows[position]),

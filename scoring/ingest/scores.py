@@ -11,19 +11,25 @@ time than it takes to read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from scoring import columns as col
 from scoring.config import EventConfig
+from scoring.errors import Issue
+from scoring.ingest.config_checks import unknown_aliases
 from scoring.ingest.marks import Marks, clean_frame, mark_keys, unique_clean_frame
-from scoring.ingest.people import IssueLog
-from scoring.ingest.readers import RawTable
+from scoring.ingest.people import IssueLog, People
+from scoring.ingest.readers import RawTable, header_key
 from scoring.ingest.sheet_marks import Report, closest, row_list, sheet_issue, sheet_marks
+from scoring.ingest.spelling import alias_cells, report_variants
 
-__all__ = ["check_scores", "closest"]
+__all__ = ["FEW_MARKS", "check_juror_marks", "check_scores", "closest"]
+
+FEW_MARKS = 3
+"""A juror with fewer marks than this on a criterion is reported (``juror.few_marks``)."""
 
 
 def check_scores(
@@ -58,7 +64,7 @@ def check_scores(
         ``criterion, target_id, juror_id``; only marks actually given.
     """
     own = IssueLog()
-    marks = sheet_marks(table, config, own.add)
+    marks = sheet_marks(_aliased(table, config, own.add), config, own.add)
     if marks is None:
         found.absorb(own)
         return None
@@ -66,6 +72,21 @@ def check_scores(
     given, repeats, frame = _given_marks(marks, table, config)
     candidates, jurors = people()
     cross = IssueLog()
+    if jurors is None:  # the sheet is the only list of jurors: J1 and j1 would be two
+        report_variants(
+            marks.juror,
+            marks.jurors,
+            marks.row,
+            what="juror ids",
+            alias="juror_id",
+            file=table.file,
+            sheet=table.sheet,
+            column=col.JUROR_ID,
+            report=cross.add,
+        )
+        cross.extend(
+            unknown_aliases("juror_id", config.aliases.juror_id, set(marks.jurors), what="juror id")
+        )
     if jurors is not None:
         known_jurors = jurors[col.JUROR_ID].to_numpy(dtype=object)
         _unknown_ids(
@@ -97,6 +118,36 @@ def check_scores(
         return None
     _missing_marks(given, config, targets, table, found.add)
     return frame
+
+
+def _aliased(table: RawTable, config: EventConfig, report: Report) -> RawTable:
+    """The sheet with ``[aliases]`` applied to juror ids, target ids and criteria (the
+    ``criterion`` cells of a long sheet, the headers of a wide one)."""
+    aliases = config.aliases
+    table = alias_cells(table, col.JUROR_ID, aliases.juror_id)
+    table = alias_cells(table, col.TARGET_ID, aliases.targets())
+    if not aliases.criterion:
+        return table
+    if col.CRITERION in table.frame.columns or col.SCORE in table.frame.columns:
+        return alias_cells(table, col.CRITERION, aliases.criterion)
+    renamed = {header_key(k): header_key(v) for k, v in aliases.criterion.items()}
+    columns = [renamed.get(c, c) for c in table.frame.columns]
+    for column in sorted({c for c in columns if columns.count(c) > 1} & set(renamed.values())):
+        same = [repr(c) for c in table.frame.columns if renamed.get(c, c) == column]
+        report(
+            sheet_issue(
+                table,
+                "error",
+                "columns.duplicate",
+                f"Columns {', '.join(same)} are all criterion '{column}' ([aliases] "
+                "criterion in event.toml). Keep one column per criterion.",
+                row=1,
+                column=column,
+            )
+        )
+    if len(set(columns)) < len(columns):
+        return table
+    return replace(table, frame=table.frame.set_axis(columns, axis=1))
 
 
 def _given_marks(
@@ -355,5 +406,98 @@ def _missing_marks(
                     "computed on this criterion.",
                     column=criterion.name,
                     value=str(target),
+                )
+            )
+
+
+def check_juror_marks(
+    scores: pd.DataFrame, people: People, table: RawTable, report: Report
+) -> None:
+    """Warn about jurors whose marks cannot be trusted to calibrate: none at all, fewer
+    than :data:`FEW_MARKS` on a criterion, or one same mark for every target.
+
+    Parameters
+    ----------
+    scores
+        The clean score frame (categorical ``juror_id`` and ``criterion``).
+    people
+        The checked jurors (``juror.no_marks`` needs a jurors table).
+    table
+        The score sheet, to locate the issues (the first row of the juror's marks).
+    report
+        Receives ``juror.no_marks``, ``juror.few_marks`` and ``juror.no_spread``.
+    """
+    juror_ids = scores[col.JUROR_ID].cat.categories.to_numpy(dtype=object)
+    if people.jurors is not None and people.juror_table is not None:
+        known = people.jurors[col.JUROR_ID].to_numpy(dtype=object)
+        source = people.juror_table
+        for juror_id in known[~pd.Index(known).isin(juror_ids)].tolist():
+            report(
+                Issue(
+                    "warning",
+                    "juror.no_marks",
+                    f"Juror '{juror_id}' is in the jurors file but gave no mark: every cell "
+                    "of theirs is blank, or the score sheet spells their id differently. "
+                    "Check the score sheet, or remove the juror.",
+                    file=source.file,
+                    sheet=source.sheet,
+                    row=people.juror_rows.get(juror_id),
+                    column=col.JUROR_ID,
+                    value=juror_id,
+                )
+            )
+    if scores.empty:
+        return
+    criteria = scores[col.CRITERION].cat.categories.to_numpy(dtype=object)
+    n_jurors = len(juror_ids)
+    n_keys = len(criteria) * n_jurors
+    key = scores[col.CRITERION].cat.codes.to_numpy().astype(np.intp) * n_jurors
+    key += scores[col.JUROR_ID].cat.codes.to_numpy()
+    mark = scores[col.SCORE].to_numpy(dtype=float)
+    count = np.bincount(key, minlength=n_keys)
+    lowest, highest = np.full(n_keys, np.inf), np.full(n_keys, -np.inf)
+    np.minimum.at(lowest, key, mark)
+    np.maximum.at(highest, key, mark)
+    few = (count > 0) & (count < FEW_MARKS)
+    flat = (count >= FEW_MARKS) & (lowest == highest)
+    if not (few.any() or flat.any()):
+        return
+    first_row = np.full(n_keys, np.iinfo(np.int64).max)
+    np.minimum.at(first_row, key, scores[col.SOURCE_ROW].to_numpy(dtype=np.int64))
+    for juror in range(n_jurors):
+        keys = np.arange(len(criteria)) * n_jurors + juror
+        juror_id = str(juror_ids[juror])
+        if few[keys].any():
+            hit = keys[few[keys]]
+            shown = ", ".join(f"{count[k]} on {criteria[k // n_jurors]}" for k in hit)
+            report(
+                sheet_issue(
+                    table,
+                    "warning",
+                    "juror.few_marks",
+                    f"Juror '{juror_id}' gave only {shown}: too few marks to tell how strict "
+                    "they are, so their marks count uncorrected. Check that their sheet is "
+                    "complete.",
+                    row=int(first_row[hit[0]]),
+                    column=col.JUROR_ID,
+                    value=juror_id,
+                )
+            )
+        if flat[keys].any():
+            hit = keys[flat[keys]]
+            shown = ", ".join(
+                f"{lowest[k]:g} to all {count[k]} targets on {criteria[k // n_jurors]}" for k in hit
+            )
+            report(
+                sheet_issue(
+                    table,
+                    "warning",
+                    "juror.no_spread",
+                    f"Juror '{juror_id}' gave the same mark {shown}: these marks tell the "
+                    "targets apart not at all (a spread of 0), and methods that divide by a "
+                    "juror's spread only centre them. Check their sheet.",
+                    row=int(first_row[hit[0]]),
+                    column=col.JUROR_ID,
+                    value=juror_id,
                 )
             )

@@ -9,6 +9,8 @@ and jurors. Work is done on the distinct values of each column and on integer co
 from __future__ import annotations
 
 import difflib
+import functools
+import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -42,13 +44,43 @@ _MARK_HINTS = {
 def closest(name: str, options: Iterable[str]) -> str | None:
     """Return the option most similar to ``name``, or None when nothing is close.
 
+    Options that differ from ``name`` only in the ways ids get retyped come first: case,
+    spaces, dashes, underscores, dots and leading zeros of a number (``AF 01`` is
+    ``AF-01``, ``7`` is ``007``; see :func:`_loose_key`); among several, and otherwise,
+    the most similar by :class:`difflib.SequenceMatcher` ratio (at least 0.5), ties to
+    the first in sorted order.
+
     Examples
     --------
     >>> closest("inovation", ["innovation", "pitch"])
     'innovation'
+    >>> closest("AF 01", ["LA-01", "AF-01"]), closest("7", ["P17", "007"])
+    ('AF-01', '007')
     """
-    match = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.5)
+    ordered = sorted(options)
+    key = _loose_key(name)
+    same = [o for o in ordered if _loose_key(o) == key] if key else []
+    if same:
+        return max(same, key=lambda o: difflib.SequenceMatcher(None, name, o).ratio())
+    match = difflib.get_close_matches(name, ordered, n=1, cutoff=0.5)
     return match[0] if match else None
+
+
+_LOOSE_PUNCTUATION = re.compile(r"[\s\-_.]+")
+_LEADING_ZEROS = re.compile(r"(?<!\d)0+(?=\d)")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _loose_key(text: str) -> str:
+    """Return ``text`` case-folded without spaces, dashes, underscores or dots and with
+    the leading zeros of each run of digits dropped: equal for ``AF 01``, ``af-1``.
+
+    Examples
+    --------
+    >>> _loose_key("AF-01"), _loose_key(" af_1 "), _loose_key("007"), _loose_key("P.100")
+    ('af1', 'af1', '7', 'p100')
+    """
+    return _LEADING_ZEROS.sub("", _LOOSE_PUNCTUATION.sub("", text.casefold()))
 
 
 def sheet_marks(table: RawTable, config: EventConfig, report: Report) -> Marks | None:

@@ -23,7 +23,7 @@ from scoring.errors import InvalidEventError, Issue, issues_frame
 from scoring.event import Event
 from scoring.ingest.people import IssueLog, People, check_people, empty_conflicts
 from scoring.ingest.readers import RawTable, header_key
-from scoring.ingest.scores import check_scores
+from scoring.ingest.scores import check_juror_marks, check_scores
 
 __all__ = [
     "ISSUE_CODES",
@@ -42,6 +42,7 @@ ISSUE_CODES: dict[str, str] = {
     "file.empty": "The file is empty.",
     "file.unreadable": "The file cannot be opened or decoded.",
     "file.encoding": "Some characters could not be decoded.",
+    "file.encrypted": "A password-protected (encrypted) workbook; remove the password.",
     "config.syntax": "event.toml is not valid TOML.",
     "config.invalid": "A key of event.toml is missing, misspelt or out of range.",
     "config.weights_sum": "Criterion weights do not sum to 1.",
@@ -50,6 +51,12 @@ ISSUE_CODES: dict[str, str] = {
     "xlsx.no_data_sheet": "No sheet has the expected header row.",
     "xlsx.error_cell": "An Excel error cell such as #DIV/0!.",
     "xlsx.formula_no_value": "A formula cell without a saved value.",
+    "xlsx.sheet_not_found": "The sheet named by a *_sheet key of event.toml is not in the book.",
+    "xlsx.several_data_sheets": "Several sheets have the expected headers; name one in event.toml.",
+    "xlsx.merged_filled": "Merged group cells were filled down; the rows filled are listed.",
+    "xlsx.merged_cells": "Merged data cells outside the group column (blank but for one row).",
+    "xlsx.hidden_rows": "Data rows hidden in Excel (by hand or a filter) were read; listed.",
+    "xlsx.hidden_columns": "Columns hidden in Excel were read.",
     "columns.missing": "A required column is missing.",
     "columns.duplicate": "A column header appears twice.",
     "columns.ignored": "A column that is not used was ignored.",
@@ -63,15 +70,19 @@ ISSUE_CODES: dict[str, str] = {
     "id.unknown_target": "A target id in the scores is neither a candidate nor a project.",
     "id.wrong_level": "A mark targets a candidate where the criterion is scored per project.",
     "id.ambiguous": "The same id names a candidate and a project.",
-    "id.near_duplicate": "Two different ids or names that read the same.",
+    "id.near_duplicate": "A group, project, criterion or id spelt two ways (case, spaces, "
+    "look-alike letters of another script); declare one an alias or retype it.",
     "text.normalised": "Values with unusual spaces or Unicode forms were normalised.",
     "text.mojibake": "Text that looks garbled by a wrong encoding.",
     "text.totals_row": "A totals row ('Итого', 'Total') was skipped.",
+    "text.question_marks": "A cp1251 file with '?' for letters Excel could not save.",
+    "text.excel_error": "A text or id cell holds an Excel error value such as #REF!.",
     "candidate.two_groups": "A candidate id appears in two groups.",
     "candidate.bad_eligible": "An 'eligible' cell is not yes/no.",
     "project.two_groups": "A project has members in more than one group.",
     "group.too_few_eligible": "A group has fewer eligible candidates than seats.",
-    "conflict.unknown": "A declared conflict names nobody.",
+    "conflict.unknown": "A declared conflict names no candidate, project or group (it would "
+    "be ignored); the closest id or the candidate of that name is suggested.",
     "score.not_scored": "A 'not scored' token was read as no mark.",
     "score.not_number": "A score cell is text that is not a number.",
     "score.boolean": "A score cell holds TRUE/FALSE.",
@@ -82,6 +93,20 @@ ISSUE_CODES: dict[str, str] = {
     "score.duplicate_conflicting": "Two different marks for the same juror, target, criterion.",
     "score.no_marks": "A target has no marks on a criterion.",
     "score.empty": "The score sheet has no marks at all.",
+    "config.alias_unknown": "An alias in event.toml maps to a value nobody has.",
+    "config.default_seed": "No [selection] seed: the default seed is used.",
+    "criteria.mixed_scales": "Criteria on scales of different widths: weights act on native "
+    "points.",
+    "text.mixed_script": "A word mixing Latin and Cyrillic (or Greek) letters.",
+    "candidate.same_name": "Two candidates with different ids have the same name.",
+    "juror.same_name": "Two jurors with different ids have the same name.",
+    "juror.no_marks": "A juror of the jurors file gave no mark.",
+    "juror.few_marks": "A juror gave fewer than 3 marks on a criterion.",
+    "juror.no_spread": "A juror gave one same mark to every target on a criterion.",
+    "attribute.near_value": "An attribute value a rule counts, spelt differently (case, "
+    "spaces, look-alike letters): it does not count.",
+    "attribute.rare_value": "A value a rule counts is rare beside values no rule names.",
+    "attribute.unknown_value": "An attribute value outside its declared [attributes] values.",
 }
 """Every issue code validation can report, with its meaning."""
 
@@ -200,7 +225,7 @@ def validate_tables(
     ...           "scores": frame_table(marks, name="scores")}
     >>> event = validate_tables(tables, config)
     >>> event.scores["score"].tolist(), list(event.warnings["code"])
-    ([7.0], ['group.too_few_eligible'])
+    ([7.0], ['config.default_seed', 'group.too_few_eligible', 'juror.few_marks'])
     """
     people = check_people(tables["candidates"], tables.get("jurors"), config)
     return validate_event_scores(tables["scores"], people, config, issues=issues, inputs=inputs)
@@ -239,7 +264,7 @@ def validate_event_scores(
     ...     validate_event_scores(frame_table(marks, name="scores"), people, config)
     ... except InvalidEventError as error:
     ...     print([i.code for i in error.problems])
-    ['id.unknown_target', 'score.empty', 'group.too_few_eligible']
+    ['id.unknown_target', 'score.empty', 'config.default_seed', 'group.too_few_eligible']
     """
     checked: list[People] = []
 
@@ -256,6 +281,8 @@ def validate_event_scores(
     found.extend(issues)
     found.extend(checked[0].issues)
     found.absorb(sheet)
+    if scores is not None:
+        check_juror_marks(scores, checked[0], scores_table, found.add)
     if jurors is None:
         ids = sorted(scores[col.JUROR_ID].unique()) if scores is not None else []
         jurors = pd.DataFrame({col.JUROR_ID: pd.array(ids, dtype="str"), col.NAME: pd.NA})

@@ -301,6 +301,25 @@ def _input_issues(candidates: pd.DataFrame, merit: pd.DataFrame) -> list[Issue]:
     return issues
 
 
+_NEVER_BLANKED = frozenset({col.CANDIDATE_ID, col.NAME, col.GROUP, col.ELIGIBLE})
+
+
+def _blank_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with blank or whitespace-only text in ``project`` and the attribute
+    columns as missing, as the file readers read a blank cell: two blank countries are no
+    country, not one country shared under ``max_per``. Works on each column's distinct
+    values; ``frame`` is a copy already (never the caller's frame)."""
+    for column in [c for c in frame.columns if c not in _NEVER_BLANKED]:
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        blank = np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool)
+        if blank.any():
+            frame[column] = values.where(~np.append(blank, False)[codes])
+    return frame
+
+
 def prepare_pool(
     candidates: pd.DataFrame,
     merit: pd.DataFrame,
@@ -314,7 +333,8 @@ def prepare_pool(
     ----------
     candidates
         ``candidate_id, name, group``, optional ``project`` and ``eligible`` (default true)
-        and attribute columns. Not modified.
+        and attribute columns. Not modified. Blank (or whitespace-only) text in
+        ``project`` or an attribute is missing, as in a file: no rule counts it.
     merit
         ``candidate_id, merit``, optional ``group`` (must agree) and ``merit_se``. A
         candidate without a row or with ``NaN`` merit has no marks and is never selected.
@@ -351,6 +371,7 @@ def prepare_pool(
     frame = candidates.drop(columns=[c for c in extra if c in candidates.columns]).astype(
         {col.CANDIDATE_ID: "str", col.GROUP: "str"}
     )
+    frame = _blank_as_missing(frame)
     if col.PROJECT not in frame.columns:
         frame[col.PROJECT] = pd.Series(pd.NA, index=frame.index, dtype="str")
     frame[col.ELIGIBLE] = (

@@ -263,7 +263,9 @@ def test_everything_excluded_still_returns_every_candidate() -> None:
     assert result.scores.empty and len(result.exclusions) == len(event.scores)
     assert result.merit[col.CANDIDATE_ID].tolist() == list("ABCDEF")
     assert result.merit[col.MERIT].isna().all()
-    assert result.jurors.empty and result.reliability.empty
+    assert result.reliability.empty
+    # every juror lost every mark: each is still listed, flagged, with no marks
+    assert set(result.jurors[col.FLAG]) == {"no marks"} and (result.jurors[col.N_MARKS] == 0).all()
 
 
 def test_silent_deterministic_and_does_not_touch_the_event(

@@ -28,7 +28,7 @@ _PIECES = [
     " ", "  ", "\t", "\n", "\r", "\x0b", "\x1c", "\u00a0", "\u2003", "\u3000", "\u200b",
     "\ufeff", "\u00ad", "e\u0301", "\u0301", "1", "12", ".0", ",5", "E+15", "e3", "+", "-",
     "A", "b", "ß", "ſ", "К", "Итого", "итого", "TOTAL", "Sum", ":", "Ã©", "РџСЂ", "\ufffd",
-    "José", "李", "محمد", "x",
+    "José", "李", "محمد", "x", "Г", "±", "б»…", "Ѓ",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(_PIECES), max_size=6).map("".join)
 values = st.lists(texts, max_size=30, unique=True).map(lambda v: np.array(v, dtype=object))
@@ -41,7 +41,9 @@ def test_clean_distinct_matches_clean_text(uniques: np.ndarray, is_id: bool) -> 
     for value, got, is_special, is_changed in zip(uniques, cleaned, special, changed, strict=True):
         expected = clean_text(value)
         must_be_special = expected is not None and (
-            looks_garbled(expected) or (is_id and fix_id(expected)[1] != "ok")
+            looks_garbled(value)  # garbled text is kept as read, not cleaned
+            or looks_garbled(expected)
+            or (is_id and fix_id(expected)[1] != "ok")
         )
         if must_be_special:
             assert is_special, value
@@ -117,3 +119,21 @@ def test_factorize_runs_matches_factorize(sort: bool) -> None:
         expected_codes, expected_uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
         assert codes.tolist() == expected_codes.tolist()
         assert uniques.tolist() == list(expected_uniques)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Luíza", "Año", "Gonçalves", "Renée Zoë", "Łukasz", "Nguyễn Thị Mai", "王小明", "Émile"],
+)
+def test_utf8_read_as_cp1251_is_garbled(text: str) -> None:
+    garbled = text.encode("utf-8").decode("cp1251", errors="replace")
+    assert looks_garbled(garbled), garbled
+    assert not looks_garbled(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Віталій Гімназія", "ООО «ДЕ»", "«Мама»—папа", "Сёмин Работа", "Kazan ГУ", "МГУ им. Баумана"],
+)
+def test_russian_and_ukrainian_text_is_not_garbled(text: str) -> None:
+    assert not looks_garbled(text)

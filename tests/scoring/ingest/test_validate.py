@@ -131,6 +131,80 @@ def _missing_file(folder: Path) -> Path:
     return folder
 
 
+def _encrypted(folder: Path) -> Path:
+    # An encrypted .xlsx is an OLE file holding an "EncryptedPackage" stream.
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
+    return _placed(folder, "scores", "scores.xlsx", ole + "EncryptedPackage".encode("utf-16-le"))
+
+
+def _two_score_sheets(folder: Path, *, event_keys: str = "") -> Path:
+    write_event(folder, names={"scores": "scores.xlsx"}, event_keys=event_keys)
+    book = openpyxl.Workbook()
+    book.active.title = "Оценки"
+    copy_sheet = book.create_sheet("Оценки (2)")
+    for row in _numeric_scores():
+        book["Оценки"].append(row)
+        copy_sheet.append(row)
+    book.save(folder / "scores.xlsx")
+    return folder
+
+
+def _candidates_xlsx(folder: Path, merge: str) -> Path:
+    """Candidates as a workbook with the cells ``merge`` (e.g. ``C2:C4``) merged."""
+    write_event(folder, names={"candidates": "candidates.xlsx"})
+    book = openpyxl.Workbook()
+    for row in _cands():
+        book.active.append(row)
+    book.active.merge_cells(merge)
+    book.save(folder / "candidates.xlsx")
+    return folder
+
+
+def _scores_sheet(
+    folder: Path, change: Callable[[openpyxl.worksheet.worksheet.Worksheet], None]
+) -> Path:
+    write_event(folder, names={"scores": "scores.xlsx"})
+    book = openpyxl.Workbook()
+    for row in _numeric_scores():
+        book.active.append(row)
+    change(book.active)
+    book.save(folder / "scores.xlsx")
+    return folder
+
+
+def _hide_row(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    sheet.row_dimensions[5].hidden = True
+
+
+def _hide_column(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    sheet.column_dimensions["D"].hidden = True
+
+
+def _cp1251_candidates(folder: Path) -> Path:
+    rows = [[("Gon?alves" if c == "Salma Haddad" else c) for c in r] for r in _cands()[:4]]
+    africa = [r for r in _scores() if r[1] not in ("S1", "S2", "S3", "P3", "P4")]
+    write_event(folder, candidates=rows, scores=africa)
+    (folder / "candidates.csv").write_bytes(csv_text(rows, sep=";").encode("cp1251"))
+    return folder
+
+
+_WOMAN_RULE = """
+[[selection.constraints]]
+name = "woman in every group"
+kind = "at_least"
+attribute = "gender"
+value = "F"
+count = 1
+"""
+
+
+def _genders(*genders: str) -> list[list[str]]:
+    rows = _cands()
+    for row, gender in zip(rows[1:], genders, strict=True):
+        row[4] = gender
+    return rows
+
+
 CASES: dict[str, Case] = {
     "file.not_found": Case(_missing_file, "error", file="jurors.csv", text="not found"),
     "file.lock_file": Case(_lock_file, "error", file="~$scores.xlsx", text="lock file"),
@@ -146,6 +220,7 @@ CASES: dict[str, Case] = {
     "file.empty": Case(
         lambda f: _placed(f, "scores", "scores.csv", b""), "error", file="scores.csv", text="empty"
     ),
+    "file.encrypted": Case(_encrypted, "error", file="scores.xlsx", text="password"),
     "file.encoding": Case(
         lambda f: _placed(
             f, "jurors", "jurors.csv", "juror_id,name\nJ1,Иван\nJ2,x".encode("cp1251") + b"\x98\n"
@@ -212,6 +287,54 @@ CASES: dict[str, Case] = {
         column="score",
         value="=1+1",
         text="Cell D3",
+    ),
+    "xlsx.sheet_not_found": Case(
+        lambda f: _two_score_sheets(f, event_keys='scores_sheet = "Scores"\n'),
+        "error",
+        file="scores.xlsx",
+        text="no sheet 'Scores' (scores_sheet in event.toml)",
+    ),
+    "xlsx.several_data_sheets": Case(
+        _two_score_sheets,
+        "error",
+        file="scores.xlsx",
+        value="Оценки, Оценки (2)",
+        text='scores_sheet = "Оценки"',
+    ),
+    "xlsx.merged_filled": Case(
+        lambda f: _candidates_xlsx(f, "C2:C4"),
+        "warning",
+        file="candidates.xlsx",
+        sheet="Sheet",
+        row=3,
+        column="group",
+        value="Africa",
+        text="rows 2-4 'Africa'; 2 row(s) filled",
+    ),
+    "xlsx.merged_cells": Case(
+        lambda f: _candidates_xlsx(f, "D2:D3"),
+        "error",
+        file="candidates.xlsx",
+        sheet="Sheet",
+        row=2,
+        column="project",
+        value="P1",
+        text="Merged cells in column 'project' (rows 2-3 'P1')",
+    ),
+    "xlsx.hidden_rows": Case(
+        lambda f: _scores_sheet(f, _hide_row),
+        "warning",
+        file="scores.xlsx",
+        row=5,
+        text="rows 5. They are read",
+    ),
+    "xlsx.hidden_columns": Case(
+        lambda f: _scores_sheet(f, _hide_column),
+        "warning",
+        file="scores.xlsx",
+        row=1,
+        column="score",
+        text="hidden in Excel",
     ),
     "columns.missing": Case(
         lambda f: write_event(
@@ -337,11 +460,31 @@ CASES: dict[str, Case] = {
         text="both a project id",
     ),
     "id.near_duplicate": Case(
+        lambda f: write_event(f, candidates=_set(_cands(), 3, 2, "africa")),
+        "error",
+        file="candidates.csv",
+        row=3,
+        column="group",
+        value="africa",
+        text='[aliases] group = { "africa" = "Africa" }',
+    ),
+    "candidate.same_name": Case(
         lambda f: write_event(f, candidates=_set(_cands(), 3, 1, "amani njoroge")),
         "warning",
         file="candidates.csv",
+        row=3,
         column="name",
-        text="'Amani Njoroge' / 'amani njoroge'",
+        value="amani njoroge",
+        text="A1 (Africa, row 2) and A2 (Africa, row 3) have the same name",
+    ),
+    "text.mixed_script": Case(
+        lambda f: write_event(f, candidates=_set(_cands(), 2, 1, "\u0410mani Njoroge")),
+        "warning",
+        file="candidates.csv",
+        row=2,
+        column="name",
+        value="\u0410mani Njoroge",
+        text="Cyrillic 'А'",
     ),
     "text.normalised": Case(
         lambda f: write_event(f, candidates=_set(_cands(), 2, 1, "Amani\u00a0Njoroge")),
@@ -358,6 +501,24 @@ CASES: dict[str, Case] = {
         row=6,
         column="name",
         text="garbled",
+    ),
+    "text.question_marks": Case(
+        _cp1251_candidates,
+        "warning",
+        file="candidates.csv",
+        row=4,
+        column="name",
+        value="Gon?alves",
+        text="'CSV UTF-8'",
+    ),
+    "text.excel_error": Case(
+        lambda f: write_event(f, candidates=_set(_cands(), 3, 1, "#REF!")),
+        "error",
+        file="candidates.csv",
+        row=3,
+        column="name",
+        value="#REF!",
+        text="Excel error #REF!",
     ),
     "text.totals_row": Case(
         lambda f: write_event(f, candidates=[*_cands(), ["Итого", "", "", "", "", ""]]),
@@ -402,13 +563,117 @@ CASES: dict[str, Case] = {
         text="0 eligible",
     ),
     "conflict.unknown": Case(
-        lambda f: write_event(f, jurors=_set(copy.deepcopy(JURORS), 3, 3, "A1;ZZ")),
-        "warning",
+        lambda f: write_event(f, jurors=_set(copy.deepcopy(JURORS), 3, 3, "A1;Tunde Bello")),
+        "error",
         file="jurors.csv",
         row=3,
         column="conflicts",
-        value="ZZ",
-        text="no candidate, project or group",
+        value="Tunde Bello",
+        text="is the name of candidate A2 (Africa): write 'A2'",
+    ),
+    "juror.same_name": Case(
+        lambda f: write_event(f, jurors=_set(copy.deepcopy(JURORS), 3, 1, "Juror one")),
+        "warning",
+        file="jurors.csv",
+        row=3,
+        column="name",
+        value="Juror one",
+        text="J1 (row 2) and J2 (row 3) have the same name",
+    ),
+    "juror.no_marks": Case(
+        lambda f: write_event(f, jurors=[*copy.deepcopy(JURORS), ["J3", "Juror Three", "", ""]]),
+        "warning",
+        file="jurors.csv",
+        row=4,
+        column="juror_id",
+        value="J3",
+        text="gave no mark",
+    ),
+    "juror.few_marks": Case(
+        # J2's pitch marks are rows 12-17: keep two of them
+        lambda f: write_event(
+            f, scores=[r for i, r in enumerate(_scores(), 1) if i < 14 or i > 17]
+        ),
+        "warning",
+        file="scores.csv",
+        row=12,
+        column="juror_id",
+        value="J2",
+        text="gave only 2 on pitch",
+    ),
+    "juror.no_spread": Case(
+        # J1's impact marks are rows 8-11
+        lambda f: write_event(
+            f,
+            scores=[
+                _set(_scores(), r, 3, "6")[r - 1] if 8 <= r <= 11 else row
+                for r, row in enumerate(_scores(), 1)
+            ],
+        ),
+        "warning",
+        file="scores.csv",
+        row=8,
+        column="juror_id",
+        value="J1",
+        text="the same mark 6 to all 4 targets on impact",
+    ),
+    "config.alias_unknown": Case(
+        lambda f: write_event(f, extra='[aliases]\ngroup = { "africa" = "Afrika" }\n'),
+        "error",
+        file="event.toml",
+        column="aliases.group",
+        value="Afrika",
+        text="Did you mean 'Africa'?",
+    ),
+    "config.default_seed": Case(
+        lambda f: write_event(f, seed=None),
+        "warning",
+        file="event.toml",
+        column="selection.seed",
+        value="2019",
+        text="No seed given, using 2019",
+    ),
+    "criteria.mixed_scales": Case(
+        lambda f: write_event(
+            f, criteria=_criteria(0.5, 0.5).replace("max = 10\nlevel", "max = 100\nlevel")
+        ),
+        "warning",
+        file="event.toml",
+        column="criteria",
+        text="up to 11 times",
+    ),
+    "attribute.near_value": Case(
+        lambda f: write_event(f, candidates=_set(_cands(), 4, 4, "f"), extra=_WOMAN_RULE),
+        "warning",
+        file="candidates.csv",
+        row=4,
+        column="gender",
+        value="f",
+        text="differ only in case: these candidates do not count",
+    ),
+    "attribute.rare_value": Case(
+        lambda f: write_event(
+            f, candidates=_genders("F", "M", "Ж", "Ж", "M", "female"), extra=_WOMAN_RULE
+        ),
+        "warning",
+        file="candidates.csv",
+        row=2,
+        column="gender",
+        value="F",
+        text="fewer than hold values no rule names: 'Ж' ×2",
+    ),
+    "attribute.unknown_value": Case(
+        lambda f: write_event(
+            f,
+            candidates=_set(_cands(), 3, 4, "Ж"),
+            extra='[attributes.gender]\nvalues = ["F", "M"]\n',
+        ),
+        "error",
+        file="candidates.csv",
+        row=3,
+        column="gender",
+        value="Ж",
+        text='[attributes.gender] aliases = { "Ж" = "F" }',
     ),
     "score.not_scored": Case(
         lambda f: write_event(f, scores=_set(_scores(), 3, 3, "н/я")),
