@@ -40,9 +40,11 @@ Examples
 from __future__ import annotations
 
 __all__ = [
+    "AFFINITY_BY_CRITERION_COLUMNS",
     "AFFINITY_COLUMNS",
     "ALPHA",
     "ATTRIBUTE",
+    "ATTRIBUTE_VALUE_COLUMNS",
     "BELOW_MIN_JURORS",
     "CANDIDATE_COLUMNS",
     "CANDIDATE_ID",
@@ -59,6 +61,8 @@ __all__ = [
     "DETAIL",
     "DEVIATION",
     "EFFECT",
+    "EFFECT_MERIT",
+    "EFFECT_POINTS",
     "ELIGIBLE",
     "ESS_BULK",
     "EXCLUSION_COLUMNS",
@@ -66,6 +70,12 @@ __all__ = [
     "FLAG",
     "GAIN",
     "GROUP",
+    "ICC_1_1",
+    "ICC_1_K",
+    "ICC_2_1",
+    "ICC_2_K",
+    "ICC_3_1",
+    "ICC_3_K",
     "ICC_FORM",
     "ICC_K",
     "ISSUE_COLUMNS",
@@ -84,6 +94,8 @@ __all__ = [
     "MERIT_SE",
     "NAME",
     "NORMALISED",
+    "N_CANDIDATES",
+    "N_ELIGIBLE",
     "N_JURORS",
     "N_MARKS",
     "N_OTHER",
@@ -94,6 +106,7 @@ __all__ = [
     "OFFSET_COLUMNS",
     "OFFSET_SE",
     "OUTLIER_COLUMNS",
+    "PANEL_SIZE",
     "PARAMETER",
     "POSTERIOR_COLUMNS",
     "PROBABILITY",
@@ -122,6 +135,7 @@ __all__ = [
     "SUCRA",
     "TARGET_ID",
     "TARGET_IDS",
+    "VALUE",
 ]
 
 # candidates
@@ -155,6 +169,11 @@ ATTRIBUTE = "attribute"
 REASON = "reason"
 RULE = "rule"
 DETAIL = "detail"
+
+# the values of the attributes rules count (see scoring.ingest.attributes.attribute_values)
+VALUE = "value"
+N_CANDIDATES = "n_candidates"
+N_ELIGIBLE = "n_eligible"
 
 # normalised and calibrated marks
 NORMALISED = "normalised"
@@ -192,12 +211,37 @@ MEAN_SHARED = "mean_shared"
 MEAN_OTHER = "mean_other"
 EFFECT = "effect"
 P_VALUE = "p_value"
+PANEL_SIZE = "panel_size"
+"""Reliability: the ``k`` of the ICC(1,k), ICC(2,k) and ICC(3,k) forms, jurors per target on a
+complete design, else the harmonic mean number of jurors per target."""
+ICC_1_1 = "icc_1_1"
+"""ICC(1,1): one-way random effects, the reliability of one juror's mark."""
+ICC_1_K = "icc_1_k"
+"""ICC(1,k): one-way random effects, the reliability of the mean of ``panel_size`` marks."""
+ICC_2_1 = "icc_2_1"
+"""ICC(2,1): two-way random effects, absolute agreement, one juror (complete designs only)."""
+ICC_2_K = "icc_2_k"
+"""ICC(2,k): two-way random effects, absolute agreement, the panel mean (complete designs)."""
+ICC_3_1 = "icc_3_1"
+"""ICC(3,1): two-way mixed effects, consistency, one juror (complete designs only)."""
+ICC_3_K = "icc_3_k"
+"""ICC(3,k): two-way mixed effects, consistency, the panel mean (complete designs only)."""
+EFFECT_POINTS = "effect_points"
+"""Affinity: ``effect`` in points of the criterion's own scale (``effect * (max - min)``)."""
+EFFECT_MERIT = "effect_merit"
+"""Affinity: the effect on the juror's weighted marks in merit points, ``sum_c w_c *
+effect_points_c``; on a per-criterion row, that criterion's term ``w_c * effect_points_c``."""
 
 CANDIDATE_COLUMNS: tuple[str, ...] = (CANDIDATE_ID, NAME, GROUP, PROJECT, ELIGIBLE)
 """Candidate columns with a fixed meaning; every other column is an attribute."""
 
 LONG_SCORE_COLUMNS: tuple[str, ...] = (JUROR_ID, TARGET_ID, CRITERION, SCORE)
 """Required columns of a long-form score sheet."""
+
+ATTRIBUTE_VALUE_COLUMNS: tuple[str, ...] = (ATTRIBUTE, VALUE, N_CANDIDATES, N_ELIGIBLE, RULE)
+"""Columns of the attribute census (see :func:`scoring.ingest.attributes.attribute_values`):
+one row per distinct value (missing: blank cells) of an attribute a rule uses, its
+candidates, its eligible candidates and the rules counting it."""
 
 ISSUE_COLUMNS: tuple[str, ...] = (
     "severity",
@@ -297,9 +341,18 @@ RELIABILITY_COLUMNS: tuple[str, ...] = (
     ICC_FORM,
     ICC_K,
     ALPHA,
+    PANEL_SIZE,
+    ICC_1_1,
+    ICC_1_K,
+    ICC_2_1,
+    ICC_2_K,
+    ICC_3_1,
+    ICC_3_K,
 )
 """Columns of the reliability frame (see
-:func:`scoring.diagnostics.reliability.reliability_table`)."""
+:func:`scoring.diagnostics.reliability.reliability_table`): ``icc_form`` and ``icc_k`` name
+and give the panel-average form used for the design, then every form it supports, NaN where
+it does not."""
 
 AFFINITY_COLUMNS: tuple[str, ...] = (
     ATTRIBUTE,
@@ -310,8 +363,25 @@ AFFINITY_COLUMNS: tuple[str, ...] = (
     MEAN_OTHER,
     EFFECT,
     P_VALUE,
+    EFFECT_MERIT,
 )
 """Columns of the affinity audit (see :func:`scoring.diagnostics.affinity.affinity_audit`)."""
+
+AFFINITY_BY_CRITERION_COLUMNS: tuple[str, ...] = (
+    ATTRIBUTE,
+    JUROR_ID,
+    CRITERION,
+    N_SHARED,
+    N_OTHER,
+    MEAN_SHARED,
+    MEAN_OTHER,
+    EFFECT,
+    EFFECT_POINTS,
+    EFFECT_MERIT,
+    P_VALUE,
+)
+"""Columns of the affinity audit per criterion (see
+:func:`scoring.diagnostics.affinity.affinity_audit`)."""
 
 
 COLUMN_DTYPES: dict[str, str] = {
@@ -362,6 +432,18 @@ COLUMN_DTYPES: dict[str, str] = {
     MEAN_OTHER: "float64",
     EFFECT: "float64",
     P_VALUE: "float64",
+    PANEL_SIZE: "float64",
+    ICC_1_1: "float64",
+    ICC_1_K: "float64",
+    ICC_2_1: "float64",
+    ICC_2_K: "float64",
+    ICC_3_1: "float64",
+    ICC_3_K: "float64",
+    EFFECT_POINTS: "float64",
+    EFFECT_MERIT: "float64",
+    VALUE: "str",
+    N_CANDIDATES: "int64",
+    N_ELIGIBLE: "int64",
 }
 """Data type of each result column, used to build correctly typed empty frames."""
 

@@ -127,6 +127,9 @@ class ScoringResult:
     affinity
         Affinity audit (:data:`scoring.columns.AFFINITY_COLUMNS`); empty when
         ``[diagnostics] affinity`` is not set.
+    affinity_by_criterion
+        The affinity audit per criterion, in points of each criterion's scale
+        (:data:`scoring.columns.AFFINITY_BY_CRITERION_COLUMNS`); empty likewise.
     issues
         Warnings from every step, ordered by :func:`scoring.errors.sort_issues`; the codes
         are listed in :data:`ISSUE_CODES`.
@@ -154,6 +157,7 @@ class ScoringResult:
     outliers: pd.DataFrame
     reliability: pd.DataFrame
     affinity: pd.DataFrame
+    affinity_by_criterion: pd.DataFrame
     issues: tuple[Issue, ...]
     posterior: pd.DataFrame | None = None
     rankogram: pd.DataFrame | None = None
@@ -302,6 +306,7 @@ def score_event(
         outliers=diagnosed.outliers,
         reliability=diagnosed.reliability,
         affinity=diagnosed.affinity,
+        affinity_by_criterion=diagnosed.affinity_by_criterion,
         issues=tuple(sort_issues(issues)),
         posterior=None if bayes is None else bayes.posterior,
         rankogram=None if bayes is None else bayes.rankogram,
@@ -340,6 +345,7 @@ class _Diagnosed:
     outliers: pd.DataFrame
     reliability: pd.DataFrame
     affinity: pd.DataFrame
+    affinity_by_criterion: pd.DataFrame
     issues: tuple[Issue, ...]
 
 
@@ -354,6 +360,7 @@ def _diagnose(
             outliers=empty_frame(col.OUTLIER_COLUMNS),
             reliability=empty_frame(col.RELIABILITY_COLUMNS),
             affinity=empty_frame(col.AFFINITY_COLUMNS),
+            affinity_by_criterion=empty_frame(col.AFFINITY_BY_CRITERION_COLUMNS),
             issues=(),
         )
     if fit is None or fit.method != "additive":
@@ -365,13 +372,17 @@ def _diagnose(
         event.jurors,
         attributes=config.diagnostics.affinity,
         criteria=config.criteria,
+        weights=config.weights(),
         seed=config.selection.seed,
     )
     return _Diagnosed(
         components=fit.components,
-        jurors=juror_table(fit, criteria=config.criteria, outlier_threshold=threshold),
+        jurors=juror_table(
+            fit, criteria=config.criteria, outlier_threshold=threshold, jurors=event.jurors
+        ),
         outliers=outlier_marks(kept, threshold=threshold),
         reliability=reliability_table(kept),
         affinity=affinity.frame,
+        affinity_by_criterion=affinity.by_criterion,
         issues=affinity.issues,
     )

@@ -22,7 +22,11 @@ Juror table, one row per juror and criterion:
   ``|severity| > 2 * severity_se`` (never when the SE is unknown) and ``|severity|``
   exceeds :data:`SEVERITY_SHARE` of the scale range; ``erratic`` when
   ``residual_ratio >`` :data:`ERRATIC_RATIO` (with at least 3 marks); ``inconsistent``
-  when ``consistency <`` :data:`MIN_CONSISTENCY`.
+  when ``consistency <`` :data:`MIN_CONSISTENCY`; ``few marks`` with fewer than
+  :data:`~scoring.ingest.scores.FEW_MARKS` marks on the criterion; ``same mark`` when at
+  least that many marks are all equal (a spread of 0); ``no marks`` on the rows of a juror
+  of the jurors frame who kept no mark (one row per criterion, ``n_marks`` 0); ``same name
+  as J5`` when another juror id has a name that reads the same.
 
 Examples
 --------
@@ -44,7 +48,9 @@ import pandas as pd
 from scoring import columns as col
 from scoring.config import CriterionConfig
 from scoring.frames import empty_frame
+from scoring.ingest.cells import near_duplicate_key
 from scoring.ingest.marks import MarkIndex, index_marks
+from scoring.ingest.scores import FEW_MARKS
 from scoring.models.calibrate import CalibrationResult
 
 __all__ = [
@@ -123,6 +129,7 @@ def juror_table(
     *,
     criteria: Sequence[CriterionConfig],
     outlier_threshold: float,
+    jurors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Describe each juror on each criterion: severity, spread, consistency and fit.
 
@@ -138,6 +145,9 @@ def juror_table(
         The event's criteria, for their scale ranges.
     outlier_threshold
         Threshold of :func:`outlier_marks`, in scale points.
+    jurors
+        The event's jurors (``juror_id``, optional ``name``): a juror without marks then
+        gets rows flagged ``no marks``, and jurors sharing a name are flagged.
 
     Returns
     -------
@@ -168,6 +178,16 @@ def juror_table(
     """
     if fit.method != "additive":
         raise ValueError(f"juror_table needs an 'additive' fit, got {fit.method!r}")
+    frame = _marked_table(fit, criteria, outlier_threshold)
+    if jurors is None:
+        return frame
+    return _with_jurors(frame, jurors, criteria)
+
+
+def _marked_table(
+    fit: CalibrationResult, criteria: Sequence[CriterionConfig], outlier_threshold: float
+) -> pd.DataFrame:
+    """The juror table of the jurors with marks."""
     index = fit.index
     if index.n_marks == 0:
         return empty_frame(col.JUROR_DIAGNOSTIC_COLUMNS)
@@ -212,6 +232,58 @@ def juror_table(
     return frame[list(col.JUROR_DIAGNOSTIC_COLUMNS)]
 
 
+def _with_jurors(
+    frame: pd.DataFrame, jurors: pd.DataFrame, criteria: Sequence[CriterionConfig]
+) -> pd.DataFrame:
+    """Add a ``no marks`` row per criterion for each juror without marks, and flag jurors
+    whose names read the same."""
+    ids = jurors[col.JUROR_ID].astype("str")
+    missing = sorted(set(ids) - set(frame[col.JUROR_ID].astype("str")))
+    if missing:
+        names = sorted({c.name for c in criteria})
+        empty = pd.DataFrame(
+            {
+                col.JUROR_ID: [j for j in missing for _ in names],
+                col.CRITERION: names * len(missing),
+                col.N_MARKS: 0,
+                col.N_OUTLIERS: 0,
+                col.FLAG: "no marks",
+            }
+        )
+        empty = empty.reindex(columns=list(col.JUROR_DIAGNOSTIC_COLUMNS))
+        types = {c: col.COLUMN_DTYPES[c] for c in col.JUROR_DIAGNOSTIC_COLUMNS}
+        parts = [f.astype(types) for f in (frame, empty) if not f.empty]
+        frame = pd.concat(parts, ignore_index=True)
+        frame = frame.sort_values([col.JUROR_ID, col.CRITERION], ignore_index=True)
+    if col.NAME not in jurors.columns:
+        return frame
+    same_name = _same_names(ids.tolist(), jurors[col.NAME].tolist())
+    if same_name:
+        extra = frame[col.JUROR_ID].astype("str").map(same_name)
+        flag = frame[col.FLAG].astype("str")
+        joined = np.where(flag == "", extra, flag + "; " + extra)
+        frame[col.FLAG] = np.where(extra.notna(), joined, flag)
+        frame[col.FLAG] = frame[col.FLAG].astype("str")
+    return frame
+
+
+def _same_names(ids: list[str], names: list[object]) -> dict[str, str]:
+    """``same name as ...`` for each juror whose name reads like another juror's."""
+    by_key: dict[str, list[str]] = {}
+    for juror_id, name in zip(ids, names, strict=True):
+        if isinstance(name, str) and name.strip():
+            key = near_duplicate_key(name)
+            if key:
+                by_key.setdefault(key, []).append(juror_id)
+    out: dict[str, str] = {}
+    for same in by_key.values():
+        for juror_id in same:
+            others = sorted(set(same) - {juror_id})
+            if others:
+                out[juror_id] = "same name as " + ", ".join(others)
+    return out
+
+
 def _group_sd(x: np.ndarray, key: np.ndarray, count: np.ndarray) -> np.ndarray:
     n_keys = len(count)
     mean = np.bincount(key, weights=x, minlength=n_keys) / np.maximum(count, 1)
@@ -246,6 +318,9 @@ def _flags(frame: pd.DataFrame, scale_range: np.ndarray) -> list[str]:
             frame[col.N_MARKS].to_numpy() >= 3
         )
         inconsistent = frame[col.CONSISTENCY].to_numpy() < MIN_CONSISTENCY
+        n_marks = frame[col.N_MARKS].to_numpy()
+        few = n_marks < FEW_MARKS
+        same = (n_marks >= FEW_MARKS) & (frame[col.SPREAD].to_numpy() <= 1e-9 * scale_range)
     labels = []
     for i in range(len(frame)):
         parts = []
@@ -255,5 +330,9 @@ def _flags(frame: pd.DataFrame, scale_range: np.ndarray) -> list[str]:
             parts.append("erratic")
         if inconsistent[i]:
             parts.append("inconsistent")
+        if few[i]:
+            parts.append("few marks")
+        if same[i]:
+            parts.append("same mark")
         labels.append("; ".join(parts))
     return labels

@@ -94,11 +94,11 @@ def test_harsh_and_lenient_need_a_known_standard_error() -> None:
     narrow = CriterionConfig(name="pitch", weight=1, min=0, max=5)
     flags = juror_table(fit, criteria=[narrow], outlier_threshold=9)[col.FLAG].tolist()
     assert flags == ["lenient", "", "harsh", ""]
-    # One mark per target: no residual degrees of freedom, unknown SE, no flag.
+    # One mark per target: no residual degrees of freedom, unknown SE, no severity flag.
     single = _frame(np.array([[5.0, 6.0], [1.0, 9.0]]))
     sparse = single.iloc[[0, 3]]
     table = juror_table(calibrate_scores(sparse, ridge=0.0), criteria=[PITCH], outlier_threshold=9)
-    assert table[col.FLAG].tolist() == ["", ""]
+    assert table[col.FLAG].tolist() == ["few marks", "few marks"]
 
 
 def test_n_outliers_counts_each_jurors_outlier_marks() -> None:
@@ -155,3 +155,35 @@ def test_empty_inputs() -> None:
     assert tuple(outlier_marks(empty, threshold=1).columns) == col.OUTLIER_COLUMNS
     table = juror_table(calibrate_scores(empty), criteria=[PITCH], outlier_threshold=1)
     assert table.empty and tuple(table.columns) == col.JUROR_DIAGNOSTIC_COLUMNS
+
+
+def test_jurors_without_marks_appear_flagged_and_namesakes_are_flagged() -> None:
+    # J1 and J2 mark T0..T2; J3 gives 7 to all three, J4 only two marks, J5 none at all.
+    marks = _frame(np.array([[4.0, 6.0, 8.0], [5.0, 6.0, 9.0], [7.0, 7.0, 7.0]]))
+    marks = pd.concat([marks, _frame(np.array([[3.0, 4.0]])).assign(juror_id="J4")])
+    jurors = pd.DataFrame(
+        {
+            col.JUROR_ID: ["J1", "J2", "J3", "J4", "J5"],
+            col.NAME: ["Ana Lima", "Bo", "ana  lima", None, "Eve"],
+        }
+    )
+    fit = calibrate_scores(marks, ridge=0.0)
+    table = juror_table(fit, criteria=[PITCH], outlier_threshold=9, jurors=jurors)
+    flags = dict(zip(table[col.JUROR_ID], table[col.FLAG], strict=True))
+    assert flags["J3"].split("; ")[-2:] == ["same mark", "same name as J1"]
+    assert flags["J1"].endswith("same name as J3") and flags["J2"] == ""
+    assert flags["J4"].endswith("few marks") and flags["J5"] == "no marks"
+    empty = table.set_index(col.JUROR_ID).loc["J5"]
+    assert empty[col.N_MARKS] == 0 and empty[col.N_OUTLIERS] == 0 and np.isnan(empty[col.SPREAD])
+    assert table[col.JUROR_ID].tolist() == ["J1", "J2", "J3", "J4", "J5"]
+    assert (
+        table.dtypes.to_dict()
+        == juror_table(fit, criteria=[PITCH], outlier_threshold=9).dtypes.to_dict()
+    )
+    # without the jurors frame, the table is the jurors with marks, as before
+    assert juror_table(fit, criteria=[PITCH], outlier_threshold=9)[col.JUROR_ID].tolist() == [
+        "J1",
+        "J2",
+        "J3",
+        "J4",
+    ]
