@@ -24,6 +24,7 @@ import io
 import os
 import shutil
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -57,12 +58,35 @@ EXIT_CODES = {
 _EPILOG = "exit codes:\n" + "\n".join(f"  {code:<3} {text}" for code, text in EXIT_CODES.items())
 
 
+_STAGES: dict[str, tuple[str, str]] = {
+    "scoring": ("Scoring", ""),
+    "solving": ("Solving", ""),
+    "price_of_fairness": ("Price of fairness", "rule sets"),
+    "reasons": ("Reasons", "rule sets"),
+    "reserves": ("Reserves", "groups"),
+    "counterfactuals": ("Counterfactuals", "groups"),
+    "stability": ("Stability", "runs"),
+    "charts": ("Report", "charts"),
+}
+"""How each stage a ``progress(stage, done, total)`` callback names is shown: its label and
+what it counts (another stage is shown by its name)."""
+
+_PROGRESS_INTERVAL = 0.1
+"""Seconds between two updates of a progress line (the last one is always shown)."""
+
+
 class _Console:
     """Where the command prints: standard output for results, standard error for notes."""
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    def __init__(
+        self, out: TextIO, err: TextIO, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.out, self.err = out, err
         self.show_progress = hasattr(err, "isatty") and err.isatty()
+        self._clock = clock
+        self._stage: str | None = None  # the stage whose line is open (not yet ended)
+        self._shown = 0.0  # when it was last written
+        self._width = 0  # how many characters it shows
 
     @property
     def style(self) -> Style:
@@ -71,21 +95,50 @@ class _Console:
         return Style.for_stream(self.out)
 
     def print(self, text: str = "") -> None:
+        self.end_progress()
         self.out.write(text + "\n")
 
     def note(self, text: str) -> None:
+        self.end_progress()
         self.err.write(text + "\n")
 
-    def counter(self, done: int, total: int) -> None:
-        """Show ``done of total`` resamples on one terminal line."""
-        if self.show_progress:
-            end = "\n" if done >= total else ""
-            self.err.write(f"\rStability: {done} of {total} runs{end}")
+    def stage(self, name: str, done: int, total: int) -> None:
+        """Show ``Label: done of total things`` for a long stage on one terminal line.
+
+        The line is rewritten in place (``\\r``) at most every :data:`_PROGRESS_INTERVAL`
+        seconds and ended with a newline when ``done`` reaches ``total`` or another stage
+        starts. A stage of one step shows ``Label ...`` and then ``Label: done``. Nothing is
+        shown unless standard error is a terminal and ``--quiet`` is off.
+        """
+        if not self.show_progress:
+            return
+        now = self._clock()
+        final = done >= total
+        if name != self._stage:
+            self.end_progress()
+        elif not final and now - self._shown < _PROGRESS_INTERVAL:
+            return
+        label, unit = _STAGES.get(name, (name.replace("_", " ").capitalize(), ""))
+        if total > 1:
+            text = f"{label}: {done:,} of {total:,} {unit}".rstrip()
+        else:
+            text = f"{label}: done" if final else f"{label} ..."
+        self.err.write("\r" + text.ljust(self._width) + ("\n" if final else ""))
+        self.err.flush()
+        self._stage, self._shown = (None if final else name), now
+        self._width = 0 if final else len(text)
+
+    def end_progress(self) -> None:
+        """End an open progress line, so what comes next starts on a line of its own."""
+        if self._stage is not None:
+            self.err.write("\n")
             self.err.flush()
+            self._stage, self._width = None, 0
 
     def progress(self, text: str) -> None:
         """Show a progress line on standard error, only on a terminal and unless quiet."""
         if self.show_progress:
+            self.end_progress()
             self.err.write(text + "\n")
             self.err.flush()
 
@@ -172,7 +225,12 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("event", metavar="EVENT", help=event_help)
     explain.add_argument("candidate_id", metavar="CANDIDATE_ID", help="the candidate's id")
     explain.add_argument("--seed", type=int, help="seed for tie-breaks (default: event.toml)")
-    explain.add_argument("--solver", choices=["highs", "cbc"], help="solver (default: highs)")
+    explain.add_argument(
+        "--solver",
+        choices=["auto", "highs", "cbc"],
+        help="solver (default: auto, the decomposition by groups when the event fits it; "
+        "highs or cbc: the integer programme)",
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -195,7 +253,12 @@ def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None
         + ("" if out_required else " (default: %(default)s)"),
     )
     parser.add_argument("--seed", type=int, help="seed for tie-breaks (default: event.toml)")
-    parser.add_argument("--solver", choices=["highs", "cbc"], help="solver (default: highs)")
+    parser.add_argument(
+        "--solver",
+        choices=["auto", "highs", "cbc"],
+        help="solver (default: auto, the decomposition by groups when the event fits it; "
+        "highs or cbc: the integer programme)",
+    )
     parser.add_argument(
         "--cross-check",
         action="store_true",
@@ -204,6 +267,11 @@ def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None
     )
     parser.add_argument(
         "--quiet", action="store_true", help="print only errors and the exit reason"
+    )
+    parser.add_argument(
+        "--timings",
+        action="store_true",
+        help="print each stage's seconds on stderr ('timing STAGE SECONDS' lines)",
     )
 
 
@@ -279,7 +347,9 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
 
     out = Path(args.out)
     console.progress(f"Reading and checking {event_path} ...")
+    clock = time.perf_counter()
     event = load_event(event_path)
+    timings = {"ingest": time.perf_counter() - clock}
     if getattr(args, "cross_check", False):  # as if event.toml said so, which the audit shows
         event = event.with_selection(
             event.config.selection.model_copy(update={"cross_check": True})
@@ -296,15 +366,24 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
         result = outcome.after
         extras["what_if"] = ("What if", outcome.describe(), outcome.diff)
     else:
-        result = run_event(event, seed=args.seed, solver=args.solver, progress=console.counter)
+        result = run_event(event, seed=args.seed, solver=args.solver, progress=console.stage)
     if getattr(args, "sensitivity", False):
         from selection.whatif import sensitivity
 
         console.progress("Selecting under every scoring method ...")
         found = sensitivity(result.event, seed=args.seed, solver=args.solver)
         extras["sensitivity"] = ("Scoring-method sensitivity", found.describe(), found.table)
+    timings.update(
+        {"scoring": result.timings.get("scoring", 0.0)}
+        | {f"selection.{k}": v for k, v in result.selection.timings.items()}
+        | {k: v for k, v in result.timings.items() if k not in ("scoring", "selection")}
+    )
     console.progress(f"Writing files to {out} ...")
-    written = write_run(result, out, extras=extras)
+    written = write_run(result, out, extras=extras, timings=timings, progress=console.stage)
+    console.end_progress()
+    if getattr(args, "timings", False):
+        for name, seconds in timings.items():
+            console.note(f"timing {name} {seconds:.4f}")
     infeasible = result.selection.infeasibility is not None
     if not args.quiet or infeasible:
         console.print(summary_text(result))

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -40,7 +41,7 @@ def run_event(
     solver: str | None = None,
     time_limit: float | None = None,
     method: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     on_scored: Callable[[ScoringResult], None] | None = None,
     cross_check: bool | None = None,
     given: Sequence[str] | None = None,
@@ -59,7 +60,8 @@ def run_event(
     method
         Override ``[scoring] method``.
     progress
-        Called as ``progress(done, total)`` during the stability analysis.
+        Called as ``progress(stage, done, total)`` as the long stages advance: ``scoring``,
+        the stages of :func:`selection.facade.select` and ``stability`` (runs done).
     on_scored
         Called with the scoring result as soon as scoring is done, before selection.
     cross_check
@@ -85,8 +87,12 @@ def run_event(
         The delegation failed the solver-free re-check, or the two solvers disagree.
     """
     start = time.perf_counter()
+    if progress is not None:
+        progress("scoring", 0, 1)
     scored = score_event(event, method=method)
     scored_at = time.perf_counter()
+    if progress is not None:
+        progress("scoring", 1, 1)
     if on_scored is not None:
         on_scored(scored)
     selected = select(
@@ -100,6 +106,7 @@ def run_event(
         given=given,
         given_reasons=given_reasons,
         given_note=given_note,
+        progress=progress,
     )
     done = time.perf_counter()
     timings = {"scoring": scored_at - start, "selection": done - scored_at}
@@ -133,6 +140,7 @@ def run_event(
             given_reasons=reasons,
             given_note=f"Delegation drawn by the grey-zone lottery (seed {drawn.seed}; "
             f"{decided} seat{'' if decided == 1 else 's'} decided by the draw)",
+            progress=progress,
         )
         timings["lottery"] = time.perf_counter() - done
     stable = None
@@ -140,7 +148,8 @@ def run_event(
     if (wanted.resamples or wanted.leave_one_out) and selected.infeasibility is None:
         from selection.uncertainty.stability import stability
 
-        stable = stability(event, method=method, progress=progress, baseline=selected)
+        runs = None if progress is None else functools.partial(progress, "stability")
+        stable = stability(event, method=method, progress=runs, baseline=selected)
         timings["stability"] = time.perf_counter() - done
     return RunResult(
         event=event,

@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from scoring.event import Dialect
 from selection import columns as col
 from selection.model.solve import SOLVERS
 from selection.outputs.files import csv_bytes
@@ -35,8 +36,9 @@ VERSIONED_PACKAGES: tuple[str, ...] = (
 """The distributions whose versions the audit records: everything that shapes a result or
 an output file (the solvers, the chart library, the workbook reader and writer)."""
 
-_SOLVER_PACKAGES = {"highs": "highspy", "cbc": "pulp"}
-"""The distribution each solver comes with (CBC ships inside PuLP)."""
+_SOLVER_PACKAGES = {"highs": "highspy", "cbc": "pulp", "decomposition": "pitch-jury"}
+"""The distribution each solver comes with (CBC ships inside PuLP; the decomposition is
+this package's own)."""
 
 
 def file_sha256(data: bytes) -> str:
@@ -78,11 +80,13 @@ def versions() -> dict[str, str | None]:
     return {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED_PACKAGES}}
 
 
-def _input_record(path: Path) -> dict[str, Any]:
-    """What the audit says about one input file."""
-    # The dialect each input was read with (encoding, delimiter, sheet, header row) goes
-    # here beside the file name and checksum, once ingest records it on the event.
-    return {"file": path.name, "sha256": file_sha256(path.read_bytes())}
+def _input_record(path: Path, dialect: Dialect | None) -> dict[str, Any]:
+    """What the audit says about one input file: its name, its SHA-256 and, for a table,
+    the dialect it was read with (:meth:`scoring.event.Dialect.record`)."""
+    record: dict[str, Any] = {"file": path.name, "sha256": file_sha256(path.read_bytes())}
+    if dialect is not None:
+        record["dialect"] = dialect.record()
+    return record
 
 
 def _cross_check(result: RunResult) -> dict[str, Any]:
@@ -100,7 +104,9 @@ def _cross_check(result: RunResult) -> dict[str, Any]:
 def audit_record(result: RunResult, *, files: Sequence[str] = ()) -> dict[str, Any]:
     """Return the audit record of ``result`` as JSON-able data.
 
-    Keys: ``event``, ``inputs`` (role -> file name and SHA-256), ``scores_sha256``,
+    Keys: ``event``, ``inputs`` (role -> file name, SHA-256 and, for the candidates,
+    scores and jurors, the ``dialect`` the file was read with: ``format``, ``encoding``,
+    ``separator``, ``decimal``, ``sheet``, ``header_row``), ``scores_sha256``,
     ``config`` (the full resolved configuration), ``seed``, ``solver``, ``cross_check``
     (``ran``, the other ``solver`` and whether it ``agreed``), ``versions`` (Python and
     every library that shapes results or files, see :func:`versions`, and ``solver``: the
@@ -108,7 +114,11 @@ def audit_record(result: RunResult, *, files: Sequence[str] = ()) -> dict[str, A
     ``ties_capped``, ``scoring_method``, ``ridge``, ``files`` (the files of the run, when
     given) and ``timings`` (seconds per step).
     """
-    inputs = {role: _input_record(path) for role, path in sorted(result.event.inputs.items())}
+    event = result.event
+    inputs = {
+        role: _input_record(path, event.dialects.get(role))
+        for role, path in sorted(event.inputs.items())
+    }
     selection = result.selection
     solver_package = _SOLVER_PACKAGES.get(selection.solver, selection.solver)
     record: dict[str, Any] = {

@@ -2,7 +2,9 @@
 
 :mod:`selection.outputs.plots` and :mod:`selection.outputs.plots_bayes` turn result frames into the
 chart specifications below; this module draws a specification as a matplotlib Figure (:func:`draw`)
-or SVG text (:func:`svg`). It imports neither pandas nor the ``scoring`` package.
+or SVG text (:func:`svg`). It imports neither pandas nor the ``scoring`` package. A
+:class:`StripChart` (one column per group) and a :class:`CountChart` draw a large event in one
+figure whatever its number of groups.
 
 Nothing here changes the state of the program that draws: figures are plain
 ``matplotlib.figure.Figure`` objects (no ``pyplot``, no backend is chosen, no global
@@ -29,9 +31,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BarChart",
+    "Chart",
+    "CountChart",
     "DotChart",
     "DotSeries",
     "IntervalChart",
+    "PointSeries",
+    "StripChart",
     "draw",
     "figure_svg",
     "new_figure",
@@ -90,6 +96,47 @@ class IntervalChart:
     xlabel: str
 
 
+@dataclass(frozen=True)
+class PointSeries:
+    """One series of a :class:`StripChart`: dots at ``(x, y)`` in one colour."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    colour: str
+
+
+@dataclass(frozen=True)
+class StripChart:
+    """Columns 1 to ``len(line)`` (groups, in their order), a line through ``line`` (one value
+    per column, ``NaN``: none) and dot series over the columns.
+
+    The overview of a large event: each group is one column, so a thousand groups fit one
+    screen.
+    """
+
+    title: str
+    line: np.ndarray
+    line_label: str
+    series: tuple[PointSeries, ...]
+    xlabel: str
+    ylabel: str
+
+
+@dataclass(frozen=True)
+class CountChart:
+    """Horizontal bars from zero, bottom to top, each with its count written at its end."""
+
+    title: str
+    labels: tuple[str, ...]
+    counts: np.ndarray
+    colour: str
+    xlabel: str
+
+
+Chart = BarChart | DotChart | IntervalChart | StripChart | CountChart
+"""Every chart specification :func:`draw` draws."""
+
 _SERIES_COLOURS = (
     "#1f77b4",
     "#ff7f0e",
@@ -138,7 +185,7 @@ def label_inches(labels: list[str] | tuple[str, ...], fontsize: float = 8) -> fl
     return 0.25 + longest * fontsize * 0.55 / 72
 
 
-def draw(spec: BarChart | DotChart | IntervalChart) -> Figure:
+def draw(spec: Chart) -> Figure:
     """Return the matplotlib Figure of a chart specification.
 
     Examples
@@ -152,10 +199,14 @@ def draw(spec: BarChart | DotChart | IntervalChart) -> Figure:
         return _bar_chart(spec)
     if isinstance(spec, DotChart):
         return _dot_chart(spec)
+    if isinstance(spec, StripChart):
+        return _strip_chart(spec)
+    if isinstance(spec, CountChart):
+        return _count_chart(spec)
     return _interval_chart(spec)
 
 
-def svg(spec: BarChart | DotChart | IntervalChart) -> str:
+def svg(spec: Chart) -> str:
     """Return a chart specification drawn as SVG text (see :func:`figure_svg`).
 
     Examples
@@ -311,6 +362,75 @@ def _interval_chart(spec: IntervalChart) -> Figure:
     axes.set_xlim(0.5, max(n_ranks, spec.seats + 1) + 0.5)
     _labels(figure, axes, spec.xlabel, title=spec.title)
     _legend(axes, loc="upper right", fontsize=7)
+    return figure
+
+
+def _strip_chart(spec: StripChart) -> Figure:
+    n = len(spec.line)
+    height = 4.2
+    figure = new_figure(7.5, height, left=0.75)
+    figure.subplots_adjust(bottom=1.15 / height)  # room for the key under the x label
+    axes = figure.subplots()
+    for series in spec.series:
+        axes.plot(
+            np.asarray(series.x, dtype=float),
+            np.asarray(series.y, dtype=float),
+            linestyle="none",
+            marker="o",
+            markersize=2.5,
+            markeredgewidth=0.0,
+            color=series.colour,
+            label=series.name,
+        )
+    axes.plot(
+        np.arange(1, n + 1),
+        np.asarray(spec.line, dtype=float),
+        color="#b2182b",
+        linewidth=1.0,
+        label=spec.line_label,
+    )
+    axes.set_xlim(0.5, max(n, 1) + 0.5)
+    _labels(figure, axes, spec.xlabel, title=spec.title)
+    axes.set_ylabel(spec.ylabel, parse_math=False)
+    width = axes.get_position().width * figure.get_figwidth()  # inches
+    axes.yaxis.set_label_coords(-0.55 / width, 0.5)
+    plot_height = axes.get_position().height * height
+    _legend(  # under the chart, so it never hides a group
+        axes,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.5 / plot_height),
+        ncol=2,
+        fontsize=7,
+        frameon=False,
+    )
+    return figure
+
+
+def _count_chart(spec: CountChart) -> Figure:
+    from matplotlib.collections import PolyCollection
+
+    n = len(spec.labels)
+    figure = new_figure(7.5, 1.2 + 0.24 * max(n, 1), left=label_inches(spec.labels))
+    axes = figure.subplots()
+    counts = np.asarray(spec.counts, dtype=float)
+    half = 0.35
+    axes.add_collection(
+        PolyCollection(
+            [
+                [(0, y - half), (x, y - half), (x, y + half), (0, y + half)]
+                for y, x in enumerate(counts)
+            ],
+            facecolors=spec.colour,
+            edgecolors="none",
+        )
+    )
+    high = float(np.max(counts, initial=1.0))
+    for y, x in enumerate(counts):
+        axes.text(x + 0.01 * high, y, f"{x:.0f}", ha="left", va="center", fontsize=7)
+    axes.set_xlim(0.0, 1.12 * high)
+    axes.set_ylim(-0.6, max(n, 1) - 0.4)
+    _row_labels(axes, spec.labels)
+    _labels(figure, axes, spec.xlabel, title=spec.title)
     return figure
 
 

@@ -2,11 +2,11 @@
 
 Files: ``selection.csv``, ``ranking.csv``, ``price_of_fairness.csv``, ``ties.csv`` (when
 several delegations are optimal), ``criterion_scores.csv``, ``jurors.csv``,
-``outliers.csv``, ``reliability.csv``, ``affinity.csv`` (when an affinity audit is
-configured), ``exclusions.csv`` (when conflicts excluded marks), ``stability.csv`` (when
-``[stability]`` asks for resampling), ``results.xlsx`` (all of them, with a first sheet
-explaining them), ``report.html`` and ``audit.json``. An infeasible run writes
-``selection.csv`` with its header only.
+``outliers.csv``, ``reliability.csv``, ``affinity.csv`` and ``affinity_by_criterion.csv``
+(when an affinity audit is configured), ``exclusions.csv`` (when conflicts excluded marks),
+``stability.csv`` (when ``[stability]`` asks for resampling), ``results.xlsx`` (all of
+them, with a first sheet explaining them), ``report.html`` and ``audit.json``. An
+infeasible run writes ``selection.csv`` with its header only.
 
 The run is written into a new folder beside ``--out`` and swapped in only when every file
 is written (:func:`selection.outputs.folder.replace_folder`): the folder never mixes two
@@ -18,7 +18,8 @@ refused, and so is a folder holding the event's input files.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -54,9 +55,13 @@ FILE_DESCRIPTIONS: dict[str, str] = {
     "consistency with the panel, residual mean square and flags.",
     "outliers": "Marks further than [diagnostics] outlier_threshold scale points from the "
     "mean of the other jurors' marks on the same target and criterion.",
-    "reliability": "Per criterion: intraclass correlation of the panel average (icc_k) "
-    "and Krippendorff's interval alpha.",
-    "affinity": "Affinity audit: do jurors mark candidates who share their attribute higher?",
+    "reliability": "Per criterion: intraclass correlation of the panel average (icc_k, of the "
+    "form icc_form) and Krippendorff's interval alpha, then every ICC form the design supports "
+    "(icc_1_1 to icc_3_k; the two-way forms need every juror to mark every target).",
+    "affinity": "Affinity audit: do jurors mark candidates who share their attribute higher? "
+    "Effect as a share of the scale, and on the juror's weighted marks in merit points.",
+    "affinity_by_criterion": "The affinity audit per criterion: the effect in points of the "
+    "criterion's own scale, as a share of it, and in merit points.",
     "exclusions": "Marks excluded for conflicts of interest, with the reason.",
     "stability": "Selection frequency of each candidate when each panel's jurors are "
     "resampled, runs without each juror, and the verdict (core, swing, out).",
@@ -80,9 +85,9 @@ the files its ``audit.json`` lists and what the system leaves in folders)."""
 def output_frames(result: RunResult) -> dict[str, pd.DataFrame]:
     """Return the output tables of ``result`` by file stem, in writing order.
 
-    ``ties`` is present only when several delegations are optimal, ``affinity`` only when
-    an affinity audit is configured, ``exclusions`` only when conflicts excluded marks and
-    ``stability`` only with a stability analysis.
+    ``ties`` is present only when several delegations are optimal, ``affinity`` and
+    ``affinity_by_criterion`` only when an affinity audit is configured, ``exclusions``
+    only when conflicts excluded marks and ``stability`` only with a stability analysis.
 
     Examples
     --------
@@ -92,7 +97,7 @@ def output_frames(result: RunResult) -> dict[str, pd.DataFrame]:
     >>> list(output_frames(run_event(load_event(example_event_path()))))
     ... # doctest: +NORMALIZE_WHITESPACE
     ['selection', 'ranking', 'price_of_fairness', 'criterion_scores', 'jurors', 'outliers',
-     'reliability', 'affinity', 'exclusions']
+     'reliability', 'affinity', 'affinity_by_criterion', 'exclusions']
     """
     selection = result.selection
     frames = {
@@ -110,6 +115,7 @@ def output_frames(result: RunResult) -> dict[str, pd.DataFrame]:
     }
     if result.event.config.diagnostics.affinity:
         frames["affinity"] = result.affinity
+        frames["affinity_by_criterion"] = result.scoring.affinity_by_criterion
     if len(result.exclusions):
         frames["exclusions"] = result.exclusions
     if result.stability is not None:
@@ -184,6 +190,8 @@ def write_run(
     out: str | Path,
     *,
     extras: Mapping[str, tuple[str, str, pd.DataFrame]] | None = None,
+    timings: dict[str, float] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Path]:
     """Write all output files of ``result`` as the folder ``out``, replacing an earlier run.
 
@@ -195,7 +203,9 @@ def write_run(
     ``extras`` maps a file stem to ``(title, text, table)``: each table is written as
     ``STEM.csv`` and as a sheet, and shown with its text in the report (what-if and
     sensitivity analyses use this). The report's charts are drawn here, in the calling
-    thread (:func:`~selection.outputs.charts.render_all`).
+    thread (:func:`~selection.outputs.charts.render_all`; ``progress``, when given, is called
+    as ``progress("charts", done, total)`` as they are drawn). ``timings``, when given, gains
+    the seconds of the tables, the workbook, the report (charts included) and the files.
 
     Returns
     -------
@@ -210,6 +220,14 @@ def write_run(
         outputs are untouched.
     """
     out = Path(out)
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     check_output_folder(result, out)
     jobs = chart_jobs(result)
     extras = dict(extras or {})
@@ -219,15 +237,20 @@ def write_run(
     if result.selection.infeasibility is not None:
         audit["infeasibility"] = result.selection.infeasibility.to_dict()
     files: dict[str, bytes] = {f"{stem}.csv": csv_bytes(frame) for stem, frame in frames.items()}
+    lap("tables")
     readme = [(stem, FILE_DESCRIPTIONS.get(stem) or extras[stem][0]) for stem in frames]
     files["results.xlsx"] = xlsx_bytes(frames, readme=readme)
+    lap("workbook")
     page = build_report(
         result,
         audit={k: v for k, v in audit.items() if k != "timings"},
         extras=list(extras.values()),
-        charts=render_all(jobs),
+        charts=render_all(jobs, progress=progress),
     ).to_html()
     files["report.html"] = page.encode("utf-8")
     files["audit.json"] = json_bytes(audit)
+    lap("report")
     known = OUTPUT_FILES | _listed_in_audit(out.resolve())
-    return replace_folder(out, files, known=known)
+    written = replace_folder(out, files, known=known)
+    lap("files")
+    return written

@@ -10,19 +10,30 @@ whose bytes depend only on the data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from selection import columns as col
-from selection.outputs.draw import BarChart, DotChart, DotSeries, draw, figure_svg
+from selection.outputs.draw import (
+    BarChart,
+    DotChart,
+    DotSeries,
+    PointSeries,
+    StripChart,
+    draw,
+    figure_svg,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
     "STATUS_COLOURS",
+    "delegation_chart",
+    "delegation_figure",
     "figure_svg",
     "group_merit_chart",
     "group_merit_figure",
@@ -92,6 +103,93 @@ def group_merit_chart(ranking: pd.DataFrame, group: str, *, legend: bool = True)
         ),
         cut=float(np.nanmin(selected)) if np.isfinite(selected).any() else None,
         xlabel="merit (bars: ± one standard error)",
+    )
+
+
+def delegation_figure(ranking: pd.DataFrame, groups: Sequence[str] | None = None) -> Figure:
+    """Return every group's cut-off in one chart: one column per group, lowest cut-off first.
+
+    In each column, green dots are the representatives' merits and the red line passes
+    through the cut-off (the lowest of them); one more dot is the best candidate not
+    selected (a reserve or not selected, with a merit): grey at or below the cut-off, purple
+    above it, where a rule kept a better candidate out. A thousand groups fit one screen.
+
+    Parameters
+    ----------
+    ranking
+        ``group, merit, status`` (the layout of :attr:`selection.result.RunResult.ranking`);
+        not modified.
+    groups
+        The groups to draw (default: those of ``ranking``, in order of first appearance);
+        a group without representatives comes last, without a cut-off.
+
+    Examples
+    --------
+    >>> ranking = pd.DataFrame({"group": ["G", "G", "H", "H"], "merit": [7.0, 6.0, 5.0, 6.0],
+    ...                         "status": ["selected", "not_selected", "selected", "reserve"]})
+    >>> delegation_figure(ranking).axes[0].get_ylabel()
+    'merit'
+    """
+    return draw(delegation_chart(ranking, groups))
+
+
+def delegation_chart(ranking: pd.DataFrame, groups: Sequence[str] | None = None) -> StripChart:
+    """Return the specification of :func:`delegation_figure` (plain data, no matplotlib).
+
+    Groups are ordered by cut-off, then in the order given.
+
+    Examples
+    --------
+    >>> ranking = pd.DataFrame({"group": ["G", "G", "H", "H"], "merit": [7.0, 6.0, 5.0, 6.0],
+    ...                         "status": ["selected", "not_selected", "selected", "reserve"]})
+    >>> chart = delegation_chart(ranking)
+    >>> chart.line.tolist()  # H (cut-off 5.0) first, then G
+    [5.0, 7.0]
+    >>> [(s.name, s.x.tolist(), s.y.tolist()) for s in chart.series]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('representatives', [2.0, 1.0], [7.0, 5.0]),
+     ('best not selected', [2.0], [6.0]),
+     ('best not selected, above the cut-off: kept out by a rule', [1.0], [6.0])]
+    """
+    names = [str(g) for g in (dict.fromkeys(ranking[col.GROUP]) if groups is None else groups)]
+    codes = pd.Categorical(ranking[col.GROUP].astype(object), categories=names).codes
+    codes = np.asarray(codes, dtype=np.int64)
+    merit = ranking[col.MERIT].to_numpy(dtype=float)
+    status = ranking[col.STATUS].astype(object).to_numpy()
+    known = (codes >= 0) & np.isfinite(merit)
+    chosen = known & (status == "selected")
+    passed = known & ((status == "not_selected") | (status == "reserve"))
+    cut = np.full(len(names), np.nan)
+    np.fmin.at(cut, codes[chosen], merit[chosen])
+    best = np.full(len(names), np.nan)
+    np.fmax.at(best, codes[passed], merit[passed])
+    order = np.lexsort((np.arange(len(names)), np.where(np.isnan(cut), np.inf, cut)))
+    column = np.empty(len(names), dtype=float)
+    column[order] = np.arange(1, len(names) + 1)
+    has_best = np.isfinite(best)
+    above = has_best & (best > cut)  # NaN cut-off: never above
+    series = [
+        PointSeries("representatives", column[codes[chosen]], merit[chosen], "#1b7837"),
+        PointSeries(
+            "best not selected",
+            column[has_best & ~above],
+            best[has_best & ~above],
+            STATUS_COLOURS["not_selected"],
+        ),
+        PointSeries(
+            "best not selected, above the cut-off: kept out by a rule",
+            column[above],
+            best[above],
+            "#762a83",
+        ),
+    ]
+    return StripChart(
+        title=f"The delegation: {len(names)} groups, from the lowest cut-off to the highest",
+        line=cut[order],
+        line_label="cut-off",
+        series=tuple(s for s in series if len(s.x)),
+        xlabel="groups, by cut-off",
+        ylabel="merit",
     )
 
 

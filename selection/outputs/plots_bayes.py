@@ -7,18 +7,26 @@ SVG.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from selection import columns as col
-from selection.outputs.draw import IntervalChart, draw, new_figure
+from selection.outputs.draw import CountChart, IntervalChart, draw, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["rank_interval_chart", "rank_interval_figure", "rankogram_figure"]
+__all__ = [
+    "grey_zone_chart",
+    "grey_zone_figure",
+    "grey_zone_sizes",
+    "rank_interval_chart",
+    "rank_interval_figure",
+    "rankogram_figure",
+]
 
 
 def _group_rows(posterior: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -94,6 +102,68 @@ def rank_interval_chart(posterior: pd.DataFrame, group: str, seats: int) -> Inte
         high90=column(col.RANK_HI90),
         seats=int(seats),
         xlabel="rank in the group (1 = best)",
+    )
+
+
+def grey_zone_sizes(posterior: pd.DataFrame, seats: Mapping[str, int]) -> pd.Series:
+    """Return the number of candidates in each group's grey zone, by group (in ``seats``' order).
+
+    A candidate is in the grey zone when the 50% credible interval of their rank crosses
+    the cut-off: ``rank_lo50 <= seats < rank_hi50`` (the zone ``grey`` of the grey-zone
+    lottery, :func:`selection.uncertainty.lottery.rank_zones`).
+
+    Examples
+    --------
+    >>> posterior = pd.DataFrame({"candidate_id": ["a", "b", "c"], "group": "G",
+    ...     "rank_lo50": [1, 1, 3], "rank_hi50": [1, 3, 3]})
+    >>> grey_zone_sizes(posterior, {"G": 2, "H": 1}).to_dict()
+    {'G': 1, 'H': 0}
+    """
+    low = posterior[col.RANK_LO50].to_numpy(dtype=float, na_value=np.nan)
+    high = posterior[col.RANK_HI50].to_numpy(dtype=float, na_value=np.nan)
+    k = posterior[col.GROUP].map(seats).to_numpy(dtype=float, na_value=np.nan)
+    grey = (low <= k) & (high > k)  # NaN (no interval, unknown group): never grey
+    counts = pd.Series(grey, dtype=int).groupby(posterior[col.GROUP].to_numpy()).sum()
+    return counts.reindex(list(seats), fill_value=0).astype(int)
+
+
+def grey_zone_figure(posterior: pd.DataFrame, seats: Mapping[str, int]) -> Figure:
+    """Return how many groups have a grey zone of each size: one bar per size, none first.
+
+    See :func:`grey_zone_sizes`. Fits one screen whatever the number of groups.
+
+    Examples
+    --------
+    >>> posterior = pd.DataFrame({"candidate_id": ["a", "b", "c"], "group": "G",
+    ...     "rank_lo50": [1, 1, 3], "rank_hi50": [1, 3, 3]})
+    >>> grey_zone_figure(posterior, {"G": 2, "H": 1}).axes[0].get_xlabel()
+    'groups'
+    """
+    return draw(grey_zone_chart(posterior, seats))
+
+
+def grey_zone_chart(posterior: pd.DataFrame, seats: Mapping[str, int]) -> CountChart:
+    """Return the specification of :func:`grey_zone_figure` (plain data).
+
+    Examples
+    --------
+    >>> posterior = pd.DataFrame({"candidate_id": ["a", "b", "c"], "group": "G",
+    ...     "rank_lo50": [1, 1, 3], "rank_hi50": [1, 3, 3]})
+    >>> chart = grey_zone_chart(posterior, {"G": 2, "H": 1})
+    >>> chart.labels, chart.counts.tolist()
+    (('1 candidate', 'none'), [1, 1])
+    """
+    sizes = np.bincount(grey_zone_sizes(posterior, seats).to_numpy(dtype=np.int64), minlength=1)
+    labels = [
+        "none" if size == 0 else f"{size} candidate{'' if size == 1 else 's'}"
+        for size in range(len(sizes))
+    ]
+    return CountChart(
+        title="Grey zones: candidates whose rank interval crosses the cut-off",
+        labels=tuple(reversed(labels)),
+        counts=sizes[::-1].copy(),
+        colour="#2166ac",
+        xlabel="groups",
     )
 
 

@@ -6,11 +6,17 @@ the tied optimal delegations, the jurors, the reliability of the panel, the outl
 any infeasibility explanation, warnings and the audit block. The
 HTML rendering is one self-contained file (inline CSS and SVG charts, no network), with
 every piece of user text escaped.
+
+An event of more groups than :data:`selection.outputs.charts.GROUP_CHARTS_MAX` gets, instead
+of one chart per group, one overview chart of the delegation and each group's ranking as a
+:class:`~selection.outputs.html.FoldedTable`: one summary line per group (``<details>``)
+that opens onto its rows, each with an inline merit bar (and rank interval). Tables are
+rendered column by column and every row once (:mod:`selection.outputs.html`), so the page
+takes time linear in its size: a 30,000-candidate ranking in well under a second.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,12 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scoring.diagnostics.reliability import ICC_FORMS
 from scoring.errors import Issue
 from selection import columns as col
 from selection.analysis.fairness import PRICE_COLUMNS
+from selection.outputs.html import FoldedTable, folded_html, number_text, table_html
+from selection.outputs.html import escape as _e
 from selection.result import RunResult
 
-__all__ = ["Report", "build_report", "summary_html", "summary_text"]
+__all__ = ["Report", "Section", "build_report", "summary_html", "summary_text"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:2rem auto;
@@ -42,6 +51,15 @@ figure{margin:.5rem 0 1.5rem}svg{max-width:100%;height:auto}
 vertical-align:-.1rem;border-radius:.15rem}
 """
 
+_FOLDED_CSS = """
+details.fold>summary{cursor:pointer;padding:.1rem 0}details.fold[open]>summary{font-weight:600}
+svg.spark{width:100px;height:10px;vertical-align:middle}.spark path{stroke:#333;fill:none}
+.spark path.cut{stroke:#b2182b;stroke-dasharray:2 1}.spark path.r90{stroke:#92c5de;stroke-width:2}
+.spark path.r50{stroke:#2166ac;stroke-width:5}.spark circle{fill:#b2182b}
+"""
+"""The style of folded tables and their inline row charts, added only to pages that have
+them (so the page of a small event keeps its bytes)."""
+
 
 @dataclass(frozen=True)
 class Section:
@@ -54,6 +72,16 @@ class Section:
     details: tuple[tuple[str, str], ...] = ()
     key: tuple[tuple[str, str], ...] = ()
     """``(label, colour)`` swatches shown once above the charts (their shared legend)."""
+    folded: FoldedTable | None = None
+    """Shown after the charts: the groups of a large event."""
+
+    def all_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """Return the tables, then each fold as ``(summary, its rows)``."""
+        tables = list(self.tables)
+        if self.folded is not None:
+            table = self.folded.table
+            tables += [(summary, table.iloc[rows]) for summary, rows in self.folded.folds]
+        return tables
 
 
 @dataclass(frozen=True)
@@ -66,12 +94,13 @@ class Report:
     sections: tuple[Section, ...] = field(default_factory=tuple)
 
     def to_html(self) -> str:
-        """Return the report as one self-contained HTML page."""
+        """Return the report as one self-contained HTML page (in time linear in its size)."""
+        css = _CSS + (_FOLDED_CSS if any(s.folded is not None for s in self.sections) else "")
         parts = [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(self.title)}</title><style>{_CSS}</style></head><body>",
+            f"<title>{_e(self.title)}</title><style>{css}</style></head><body>",
             f"<h1>{_e(self.title)}</h1>",
             f'<p><span class="status {_e(self.status)}">{_e(self.status)}</span> '
             f"{_e(self.headline)}</p>",
@@ -82,7 +111,7 @@ class Report:
             for caption, frame in section.tables:
                 if caption:
                     parts.append(f"<h3>{_e(caption)}</h3>")
-                parts.append(_table_html(frame))
+                parts.append(table_html(frame))
             if section.key and section.charts:
                 swatches = " ".join(
                     f'<span class="swatch" style="background:{_e(colour)}"></span>{_e(label)}'
@@ -91,6 +120,8 @@ class Report:
                 parts.append(f'<p class="key">{swatches}</p>')
             for caption, svg in section.charts:
                 parts.append(f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>")
+            if section.folded is not None:
+                parts.extend(folded_html(section.folded))
             for summary, text in section.details:
                 parts.append(
                     f"<details><summary>{_e(summary)}</summary><pre>{_e(text)}</pre></details>"
@@ -103,7 +134,7 @@ class Report:
         lines = [self.title, "=" * len(self.title), f"{self.status}: {self.headline}"]
         for section in self.sections:
             lines += ["", section.title, "-" * len(section.title), *section.paragraphs]
-            for caption, frame in section.tables:
+            for caption, frame in section.all_tables():
                 if caption:
                     lines.append(caption)
                 lines.append(frame.to_string(index=False) if len(frame) else "(none)")
@@ -121,43 +152,12 @@ class Report:
                     "paragraphs": list(s.paragraphs),
                     "tables": {
                         c or str(i): json.loads(f.to_json(orient="records"))
-                        for i, (c, f) in enumerate(s.tables)
+                        for i, (c, f) in enumerate(s.all_tables())
                     },
                 }
                 for s in self.sections
             ],
         }
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _cell(value: object) -> tuple[str, bool]:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return "", False
-    if isinstance(value, bool | np.bool_):
-        return ("yes" if value else "no"), False
-    if isinstance(value, float | np.floating):
-        text = f"{float(value):.3f}"
-        return ("0.000" if text == "-0.000" else text), True
-    if isinstance(value, int | np.integer):
-        return str(int(value)), True
-    return str(value), False
-
-
-def _table_html(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return "<p><em>none</em></p>"
-    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
-    body = []
-    for row in frame.itertuples(index=False, name=None):
-        cells = []
-        for value in row:
-            text, numeric = _cell(value)
-            cells.append(f'<td class="num">{_e(text)}</td>' if numeric else f"<td>{_e(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _headline(result: RunResult) -> str:
@@ -190,6 +190,15 @@ def _issues_frame(issues: Sequence[Issue]) -> pd.DataFrame:
         columns=["severity", "code", "where", "message"],
     )
 
+
+_RELIABILITY_TEXT = (
+    "Reliability: icc_k is the intraclass correlation of the panel average, of the form "
+    "icc_form; then every form the design supports: "
+    + "; ".join(f"{name} = {form}" for name, form in ICC_FORMS.items())
+    + " (1: one-way random; 2: two-way random, absolute agreement; 3: two-way mixed, "
+    "consistency; ,1 for one juror's mark, ,k for the mean of panel_size jurors). The two-way "
+    "forms need every juror to mark every target of the criterion (complete)."
+)
 
 _WHOLE_DELEGATION = "*"
 """The ``group`` (and ``rule``) of the price-of-fairness rows about the whole delegation
@@ -249,6 +258,19 @@ def _tie_differences(ties: pd.DataFrame) -> pd.DataFrame:
 def _ties_section(result: RunResult) -> Section:
     """The tied optimal delegations (shown when there are several)."""
     selection = result.selection
+    cap = result.event.config.selection.max_ties
+    listed = int(selection.ties[col.TIE].nunique()) if len(selection.ties) else 0
+    if not selection.ties_capped and listed < selection.n_optimal:
+        return Section(
+            "Tied optimal delegations",
+            paragraphs=(
+                f"{selection.n_optimal} delegations reach the same best total merit "
+                f"({selection.objective:.3f}), counted exactly; the seeded lottery (seed "
+                f"{selection.seed}) chose tie 1.",
+                f"That is more than {cap} ([selection] max_ties), so ties.csv holds only the "
+                "one chosen; raise max_ties to list them all.",
+            ),
+        )
     if not selection.ties_capped:
         return Section(
             "Tied optimal delegations",
@@ -260,7 +282,6 @@ def _ties_section(result: RunResult) -> Section:
             ),
             tables=(("Differences from tie 1", _tie_differences(selection.ties)),),
         )
-    cap = result.event.config.selection.max_ties
     return Section(
         "Tied optimal delegations",
         paragraphs=(
@@ -306,6 +327,72 @@ def _cross_check_text(found: object) -> str:
     return "no second-solver cross-check."
 
 
+def _groups_at_scale(
+    result: RunResult, charts: tuple[tuple[str, str], ...], key: tuple[tuple[str, str], ...]
+) -> Section:
+    """The groups of a large event: the overview charts, then one fold per group whose
+    rows carry inline bars (see :mod:`selection.outputs.charts`)."""
+    bayes = result.scoring.posterior is not None
+    text = (
+        f"{len(result.event.groups)} groups: one chart shows them all, and each line below "
+        "opens a group's ranking. In its rows, 'merit bar' is the candidate's merit in the "
+        "colour of their status, with one standard error either side; the dashed red line "
+        "is the group's cut-off."
+    )
+    if bayes:
+        text += (
+            " 'rank interval': the 90% (thin) and 50% (thick) credible intervals of the "
+            "candidate's rank, the expected rank (dot) and the cut-off (dashed); rank 1 is at "
+            "the left."
+        )
+    return Section(
+        "Groups", paragraphs=(text,), charts=charts, key=key, folded=_group_folds(result)
+    )
+
+
+def _group_folds(result: RunResult) -> FoldedTable:
+    """Each group's ranking rows (in the ranking's order) with one summary line per group:
+    how many are selected, the cut-off and the best candidate not selected."""
+    from selection.outputs.charts import merit_bars, rank_bars
+
+    event = result.event
+    ranking = result.ranking
+    groups = [str(g) for g in event.groups]
+    codes = pd.Categorical(ranking[col.GROUP].astype(object), categories=groups).codes
+    codes = np.asarray(codes, dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    counts = np.bincount(codes[codes >= 0], minlength=len(groups))
+    merit = ranking[col.MERIT].to_numpy(dtype=float)
+    status = ranking[col.STATUS].astype(object).to_numpy()
+    folds = []
+    start = 0
+    for group, count in zip(groups, counts.tolist(), strict=True):
+        rows = order[start : start + count]
+        start += count
+        chosen = merit[rows][status[rows] == "selected"]
+        passed = merit[rows][np.isin(status[rows], ("not_selected", "reserve"))]
+        passed = passed[np.isfinite(passed)]
+        summary = f"{group}: {len(chosen)} of {count} selected"
+        if len(chosen):
+            summary += f"; cut-off {number_text(float(np.nanmin(chosen)))}"
+        if len(passed):
+            summary += f"; best not selected {number_text(float(passed.max()))}"
+        folds.append((summary, rows))
+    columns = list(col.REPORT_RANKING_COLUMNS)
+    graphics = [("merit bar", tuple(merit_bars(ranking)))]
+    posterior = result.scoring.posterior
+    if posterior is not None:
+        seats = {g: event.seats(g) for g in groups}
+        graphics.append(("rank interval", tuple(rank_bars(ranking, posterior, seats))))
+    return FoldedTable(
+        table=ranking[columns],
+        folds=tuple(folds),
+        graphics=tuple(graphics),
+        at=columns.index(col.NAME) + 1,
+    )
+
+
 def build_report(
     result: RunResult,
     *,
@@ -328,13 +415,13 @@ def build_report(
     >>> [s.title for s in report.sections][:3]
     ['Delegation', 'Groups', 'Rules and the price of fairness']
     """
-    from selection.outputs.charts import chart_jobs, render
+    from selection.outputs.charts import chart_jobs, charts_per_group, render
 
     jobs = chart_jobs(result)
     svgs = list(charts) if charts is not None else [render(job) for job in jobs]
     drawn = {
         kind: tuple((j.caption, svg) for j, svg in zip(jobs, svgs, strict=True) if j.kind == kind)
-        for kind in ("group_merit", "rank_interval", "severity")
+        for kind in ("group_merit", "rank_interval", "delegation", "grey_zone", "severity")
     }
     event = result.event
     selection = result.selection
@@ -349,13 +436,18 @@ def build_report(
         )
     sections.append(Section("Delegation", tables=(("", result.delegation),)))
     ranking = result.ranking
-    charts_shown = drawn["group_merit"] + drawn["rank_interval"]
-    columns = list(col.REPORT_RANKING_COLUMNS)
-    tables = tuple((str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups)
     from selection.outputs.plots import STATUS_COLOURS
 
     key = tuple((status.replace("_", " "), colour) for status, colour in STATUS_COLOURS.items())
-    sections.append(Section("Groups", tables=tables, charts=charts_shown, key=key))
+    if charts_per_group(result):
+        charts_shown = drawn["group_merit"] + drawn["rank_interval"]
+        columns = list(col.REPORT_RANKING_COLUMNS)
+        tables = tuple(
+            (str(g), ranking.loc[ranking[col.GROUP] == g, columns]) for g in event.groups
+        )
+        sections.append(Section("Groups", tables=tables, charts=charts_shown, key=key))
+    else:
+        sections.append(_groups_at_scale(result, drawn["delegation"] + drawn["grey_zone"], key))
     if result.lottery is not None:
         sections.append(
             Section(
@@ -393,6 +485,7 @@ def build_report(
     if selection.n_optimal > 1:
         sections.append(_ties_section(result))
     jurors = result.jurors
+    by_criterion = result.scoring.affinity_by_criterion
     juror_charts = drawn["severity"]
     sections.append(
         Section(
@@ -400,11 +493,18 @@ def build_report(
             paragraphs=(
                 f"Scoring method: {result.scoring.method}; ridge penalty on juror "
                 f"offsets: {result.scoring.ridge:g}.",
+                _RELIABILITY_TEXT,
             ),
             tables=(
                 ("Reliability per criterion", result.reliability),
                 ("Juror diagnostics", jurors),
                 ("Affinity audit", result.affinity),
+                (
+                    "Affinity per criterion, where the juror marked someone sharing the "
+                    "attribute (effect_points: points of the criterion's scale; effect_merit: "
+                    "merit points)",
+                    by_criterion[by_criterion[col.N_SHARED] > 0],
+                ),
                 ("Marks excluded for conflicts of interest", result.exclusions),
             ),
             charts=juror_charts,
@@ -474,5 +574,5 @@ def summary_html(result: RunResult) -> str:
     return (
         f"<div><strong>{_e(result.event.config.event.name)}</strong>: "
         f'<span class="status {_e(result.status)}">{_e(result.status)}</span> '
-        f"{_e(_headline(result))}{_table_html(result.delegation)}</div>"
+        f"{_e(_headline(result))}{table_html(result.delegation)}</div>"
     )

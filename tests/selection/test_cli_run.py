@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,7 @@ GOLDEN_FILES = (
     "jurors.csv",
     "outliers.csv",
     "affinity.csv",
+    "affinity_by_criterion.csv",
     "exclusions.csv",
 )
 """Every CSV the example writes (it has a single optimal delegation: no ``ties.csv``; see
@@ -96,6 +98,14 @@ def test_audit_records_inputs_config_and_versions(demo_out: Path) -> None:
     audit = json.loads((demo_out / "audit.json").read_text(encoding="utf-8"))
     assert set(audit["inputs"]) == {"config", "candidates", "scores", "jurors"}
     assert all(len(v["sha256"]) == 64 for v in audit["inputs"].values())
+    assert audit["inputs"]["scores"]["dialect"] == {
+        "format": "text",
+        "encoding": "utf-8",
+        "separator": ",",
+        "decimal": ".",
+        "sheet": None,
+        "header_row": 1,
+    }
     assert audit["config"]["selection"]["seed"] == audit["seed"] == 2019
     assert audit["status"] == "optimal" and audit["n_optimal"] >= 1
     assert {"python", "pandas", "numpy", "pulp", "solver"} <= set(audit["versions"])
@@ -296,3 +306,60 @@ def test_row_order_of_the_inputs_does_not_change_the_outputs(
         "affinity.csv",
     ):
         assert (out / name).read_bytes() == (demo_out / name).read_bytes(), name
+
+
+class _Terminal(io.StringIO):
+    """Standard error as a terminal would be: it says it is one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _progress_lines(err: str) -> list[str]:
+    """What a terminal ends up showing: each line as its last rewrite (after the last \\r)."""
+    return [line.rsplit("\r", 1)[-1].rstrip() for line in err.split("\n")]
+
+
+def test_progress_on_a_terminal_names_each_long_stage_with_counts(tmp_path: Path) -> None:
+    err = _Terminal()
+    code = main(["demo", "--out", str(tmp_path / "out")], out=io.StringIO(), err=err)
+    assert code == 0
+    shown = _progress_lines(err.getvalue())
+    for line in (
+        "Scoring: done",
+        "Solving: done",
+        "Reasons: done",
+        "Reserves: 4 of 4 groups",  # the example's four groups
+        "Counterfactuals: 4 of 4 groups",
+        "Report: 5 of 5 charts",  # one per group and the jurors' severity
+    ):
+        assert line in shown, (line, shown)
+    assert any(re.fullmatch(r"Price of fairness: (\d+) of \1 rule sets", s) for s in shown)
+    assert err.getvalue().endswith("\n")  # the last progress line is ended
+
+
+def test_progress_is_silent_off_a_terminal_and_when_quiet(tmp_path: Path) -> None:
+    code, _, err = _run("demo", "--out", str(tmp_path / "plain"))
+    assert code == 0 and "\r" not in err and "Scoring" not in err
+    terminal = _Terminal()
+    code = main(
+        ["demo", "--out", str(tmp_path / "quiet"), "--quiet"], out=io.StringIO(), err=terminal
+    )
+    assert code == 0 and terminal.getvalue() == ""
+
+
+def test_progress_lines_are_throttled_and_rewritten_in_place() -> None:
+    from selection.cli import _Console
+
+    now = [0.0]
+    err = _Terminal()
+    console = _Console(io.StringIO(), err, clock=lambda: now[0])
+    for done in range(1001):  # a thousand groups in one second
+        now[0] = done / 1000
+        console.stage("reserves", done, 1000)
+    console.stage("charts", 0, 2)
+    console.print("summary")
+    text = err.getvalue()
+    assert text.count("\r") <= 12  # at most ten a second, the first and the last
+    assert _progress_lines(text)[:2] == ["Reserves: 1,000 of 1,000 groups", "Report: 0 of 2 charts"]
+    assert text.endswith("Report: 0 of 2 charts\n")  # ended before anything else is printed

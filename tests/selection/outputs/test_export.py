@@ -390,7 +390,27 @@ def test_tied_delegations_are_listed(tied: RunResult, tmp_path: Path) -> None:
     assert "more tied delegations may exist" not in page
 
 
-def test_a_capped_list_of_ties_says_so(tmp_path: Path) -> None:
+def test_more_ties_than_listed_are_counted_exactly(tmp_path: Path) -> None:
+    folder = write_event(tmp_path / "event", scores=_tied_scores(), extra="max_ties = 4\n")
+    out = tmp_path / "out"
+    code, text = _cli("run", str(folder), "--out", str(out), "--quiet")
+    assert code == 0, text
+    rows = _rows(out / "ties.csv")
+    assert {row[col.TIE] for row in rows} == {"1"}  # beyond the cap, only the one chosen
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "9 delegations reach the same best total merit" in page
+    assert "That is more than 4 ([selection] max_ties), so ties.csv holds only" in page
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert audit["ties_capped"] is False and audit["n_optimal"] == 9
+    assert audit["solver"] == "decomposition"
+
+
+def test_a_capped_list_of_ties_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On an event the decomposition declines, the integer programme alone stops
+    # enumerating at max_ties.
+    from selection import facade
+
+    monkeypatch.setattr(facade, "_decompose", lambda *args: facade._UNANSWERED)
     folder = write_event(tmp_path / "event", scores=_tied_scores(), extra="max_ties = 4\n")
     out = tmp_path / "out"
     code, text = _cli("run", str(folder), "--out", str(out), "--quiet")
@@ -412,7 +432,7 @@ def test_the_audit_records_every_version(example: RunResult, tmp_path: Path) -> 
     assert {"python", *VERSIONED_PACKAGES} <= set(versions)
     assert {"matplotlib", "openpyxl", "xlsxwriter", "highspy"} <= set(VERSIONED_PACKAGES)
     assert all(isinstance(versions[name], str) for name in VERSIONED_PACKAGES)
-    assert versions["solver"].startswith("highspy ")
+    assert versions["solver"].startswith("pitch-jury ")  # the decomposition answered
     assert audit["cross_check"] == {"ran": False, "solver": None, "agreed": None}
 
 
@@ -436,10 +456,10 @@ def test_the_cross_check_runs_and_is_recorded(tmp_path: Path, how: str) -> None:
     code, text = _cli("run", str(folder), "--out", str(tmp_path / "out"), "--quiet", *flags)
     assert code == 0, text
     audit = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
-    assert audit["cross_check"] == {"ran": True, "solver": "cbc", "agreed": True}
+    assert audit["cross_check"] == {"ran": True, "solver": "highs", "agreed": True}
     assert audit["config"]["selection"]["cross_check"] is True
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "cross-checked with cbc: the same delegation." in page
+    assert "cross-checked with highs: the same delegation." in page
 
 
 def test_solvers_that_disagree_exit_4_and_write_nothing(
