@@ -642,8 +642,9 @@ affinity = ["country"]
 per_group = 3
 # Seed for tie-breaks, so the same inputs always give the same selection.
 seed = 2019
-# The integer programming solver: "highs" (bundled) or "cbc".
-solver = "highs"
+# The solver: "auto" (the decomposition by groups when the event fits it, else
+# HiGHS), or the integer programme with "highs" (bundled) or "cbc".
+solver = "auto"
 
 # The rules. Each has a name shown in the reports.
 
@@ -1034,6 +1035,11 @@ scores = "scores.csv"
 # conflicts: candidate, project or group ids separated by ";".
 # Жюри: номер, имя, атрибуты, конфликты интересов (номера через ";").
 jurors = "jurors.csv"
+# In a workbook, the sheet to read for each file; by default the sheet with the expected
+# headers is found (an error when several sheets have them). / Лист книги Excel.
+# candidates_sheet = "Candidates"
+# scores_sheet = "Scores"
+# jurors_sheet = "Jurors"
 # Cell values that mean "not scored"; read as missing with a warning. / «Не оценивал».
 # not_scored = ["н/я", "N/A", "-"]
 # true: divide the weights by their sum instead of requiring them to sum to 1.
@@ -1079,6 +1085,25 @@ affinity = ["country"]
 # Flag a mark this many scale points away from the rest of the panel. / Выбросы.
 # outlier_threshold = 2.5
 
+# [aliases]
+# Other spellings of a group, project, criterion or id, each mapped to the one used.
+# Values that differ only in case, spaces or look-alike letters (Latin "A", Cyrillic "А")
+# are an error unless declared here; an alias must map to a value in use.
+# Другие написания групп, проектов, критериев и номеров: «написание» = «как правильно».
+# group = { "group a" = "Group A" }
+# project = { "pa1" = "PA1" }
+# criterion = { "Выступление" = "pitch" }
+# candidate_id = { "a-1" = "A-01" }
+# juror_id = { "j1" = "J1" }
+
+# [attributes.gender]
+# The values an attribute may take: any other value is an error (without this, values
+# that look like a rule's value, or a rule's value that is rare, are warnings).
+# Допустимые значения атрибута; другие значения — ошибка.
+# values = ["F", "M"]
+# Other spellings of a value, read as the value. / Другие написания значения.
+# aliases = { "Ж" = "F", "f" = "F", "М" = "M", "m" = "M" }
+
 # [stability]
 # How stable is the delegation if the jury had been slightly different? Rerun with
 # each panel's jurors resampled (bootstrap) and without each juror in turn.
@@ -1095,8 +1120,8 @@ per_group = 3
 # seats = { "Group B" = 2 }
 # Seed for tie-breaks, recorded in the audit file. / Зерно для разрешения ничьих.
 seed = 2019
-# Solver: "highs" or "cbc". / Решатель.
-# solver = "highs"
+# Solver: "auto", "highs" or "cbc". / Решатель.
+# solver = "auto"
 # Solver time limit in seconds. / Ограничение времени.
 # time_limit = 60.0
 # Most tied optimal delegations to list. / Сколько равноценных вариантов показать.

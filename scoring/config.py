@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -38,9 +39,12 @@ from scoring.errors import InvalidEventError, Issue
 __all__ = [
     "CONFIG_NAME",
     "CONSTRAINT_SPECS",
+    "DEFAULT_SEED",
+    "AliasesConfig",
     "AtLeastEachSpec",
     "AtLeastSpec",
     "AtMostSpec",
+    "AttributeConfig",
     "BayesConfig",
     "ConstraintSpec",
     "CriterionConfig",
@@ -66,6 +70,9 @@ CONFIG_NAME = "event.toml"
 """The name of an event's configuration file inside its folder."""
 
 DEFAULT_NOT_SCORED: tuple[str, ...] = ("н/я", "N/A", "-")
+
+DEFAULT_SEED = 2019
+"""The seed used when ``[selection] seed`` is not given (reported as ``config.default_seed``)."""
 
 ScoringMethod = Literal[
     "raw", "zscore", "minmax", "rank", "robust", "additive", "additive_scale", "bayes"
@@ -94,6 +101,21 @@ class EventSection(FrozenModel):
     candidates: str = Field(description="Candidates file: csv, tsv, txt or xlsx.")
     scores: str = Field(description="Score sheet (long or wide form): csv, tsv, txt or xlsx.")
     jurors: str | None = Field(default=None, description="Optional jurors file.")
+    candidates_sheet: str | None = Field(
+        default=None,
+        description="Workbook sheet holding the candidates; unset: the sheet with the "
+        "expected headers (an error when several have them). Ignored for text files.",
+    )
+    scores_sheet: str | None = Field(
+        default=None,
+        description="Workbook sheet holding the marks; unset: the sheet with the expected "
+        "headers (an error when several have them). Ignored for text files.",
+    )
+    jurors_sheet: str | None = Field(
+        default=None,
+        description="Workbook sheet holding the jurors; unset: the sheet with the expected "
+        "headers (an error when several have them). Ignored for text files.",
+    )
     not_scored: tuple[str, ...] = Field(
         default=DEFAULT_NOT_SCORED,
         description="Cell values meaning 'not scored' (read as missing, with a warning).",
@@ -417,16 +439,25 @@ class SelectionConfig(FrozenModel):
     seats: dict[str, int] = Field(
         default_factory=dict, description="Per-group overrides of per_group: {group = seats}."
     )
-    seed: int = Field(default=2019, ge=0, description="Seed for tie-breaks and lotteries.")
-    solver: Literal["highs", "cbc"] = "highs"
+    seed: int = Field(default=DEFAULT_SEED, ge=0, description="Seed for tie-breaks and lotteries.")
+    solver: Literal["auto", "highs", "cbc"] = Field(
+        default="auto",
+        description="'auto': the decomposition by groups (exact, and fast at any size) when "
+        "the event fits it, else HiGHS; 'highs' or 'cbc': the integer programme with that "
+        "solver (the independent check).",
+    )
     time_limit: float = Field(default=60.0, gt=0, description="Solver time limit in seconds.")
     max_ties: int = Field(
-        default=20, ge=1, description="Cap on enumerated tied optimal delegations."
+        default=20,
+        ge=1,
+        description="Most tied optimal delegations listed (the decomposition counts all of "
+        "them; the integer programme alone stops enumerating here).",
     )
     cross_check: bool = Field(
         default=False,
-        description="Solve again with the other solver (highs and cbc) and stop with an error "
-        "if the two disagree; recorded in audit.json.",
+        description="Solve again with the other solver (the integer programme with HiGHS "
+        "after the decomposition, else highs and cbc) and stop with an error if the two "
+        "disagree; recorded in audit.json.",
     )
     constraints: tuple[ConstraintSpec, ...] = ()
     lottery: Literal["none", "grey-zone"] = Field(
@@ -435,6 +466,18 @@ class SelectionConfig(FrozenModel):
         "drawn by seeded lot among the candidates whose interval crosses the cut-off, under "
         "every rule.",
     )
+
+    @property
+    def seed_given(self) -> bool:
+        """Whether ``seed`` was given (in ``event.toml`` or by the caller); when not, the
+        default :data:`DEFAULT_SEED` is used and validation says so.
+
+        Examples
+        --------
+        >>> SelectionConfig().seed_given, SelectionConfig(seed=2019).seed_given
+        (False, True)
+        """
+        return "seed" in self.model_fields_set
 
 
 class StabilityConfig(FrozenModel):
@@ -459,6 +502,149 @@ class StabilityConfig(FrozenModel):
     )
 
 
+def _spelling(text: str) -> str:
+    """Return a spelling as cells are compared: NFC, runs of spaces as one, ends trimmed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _alias_table(value: Any) -> Any:
+    """Check an alias table as written (see :func:`_checked_aliases`); a TOML number
+    (``"7" = 7``) is read as ``"7"``. Anything but a table of texts is left to pydantic."""
+    if not isinstance(value, Mapping):
+        return value
+    table = {str(k): _text(v) for k, v in value.items()}
+    if not all(isinstance(v, str) for v in table.values()):
+        return table
+    return _checked_aliases(table)
+
+
+def _checked_aliases(aliases: Mapping[str, str]) -> dict[str, str]:
+    """Return ``{spelling: canonical}`` with both sides as cells are compared.
+
+    Raises
+    ------
+    ValueError
+        A spelling mapped to itself, a canonical value that is itself a spelling (a chain),
+        or one spelling (after folding spaces) mapped to two values.
+    """
+    out: dict[str, str] = {}
+    for key, value in aliases.items():
+        spelling, canonical = _spelling(key), _spelling(value)
+        if not spelling or not canonical:
+            raise ValueError(f"alias {key!r} = {value!r}: give both spellings")
+        if spelling == canonical:
+            raise ValueError(f"alias {key!r} maps a spelling to itself; remove it")
+        if out.get(spelling, canonical) != canonical:
+            raise ValueError(
+                f"{key!r} is mapped to both {out[spelling]!r} and {canonical!r}; keep one"
+            )
+        out[spelling] = canonical
+    for spelling, canonical in out.items():
+        if canonical in out:
+            raise ValueError(
+                f"alias {spelling!r} = {canonical!r}: {canonical!r} is itself an alias (of "
+                f"{out[canonical]!r}); map every spelling straight to the value used"
+            )
+    return out
+
+
+class AliasesConfig(FrozenModel):
+    """``[aliases]``: other spellings of a group, project, criterion or id.
+
+    Each table maps a spelling to the one used (its canonical value), e.g.
+    ``group = { "africa" = "Africa" }``. Aliases are applied to every cell before any
+    check (candidates, jurors and their conflicts, the score sheet's ids, criteria and
+    wide-form headers), so the rest of the run sees only the canonical values. Spellings
+    that differ only in case, spaces or look-alike letters of another script are an error
+    (``id.near_duplicate``) unless declared here. A canonical value must exist: a group or
+    project of the candidates, a criterion of ``event.toml``, a candidate or juror id
+    (``config.alias_unknown`` otherwise).
+
+    Examples
+    --------
+    >>> AliasesConfig(group={" africa ": "Africa"}).group
+    {'africa': 'Africa'}
+    """
+
+    group: dict[str, str] = Field(
+        default_factory=dict, description="Other spellings of groups: {spelling = group}."
+    )
+    project: dict[str, str] = Field(
+        default_factory=dict, description="Other spellings of project ids: {spelling = project}."
+    )
+    criterion: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other names of criteria in the score sheet: {name in the sheet = criterion}.",
+    )
+    candidate_id: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other spellings of candidate ids (in the score sheet, conflicts): "
+        "{spelling = candidate_id}.",
+    )
+    juror_id: dict[str, str] = Field(
+        default_factory=dict, description="Other spellings of juror ids: {spelling = juror_id}."
+    )
+
+    _checked = field_validator("*", mode="before")(lambda cls, v: _alias_table(v))
+
+    @model_validator(mode="after")
+    def _one_target_each(self) -> AliasesConfig:
+        # a score sheet's target id is a candidate id or a project id: one alias each
+        for spelling in sorted(set(self.candidate_id) & set(self.project)):
+            if self.candidate_id[spelling] != self.project[spelling]:
+                raise ValueError(
+                    f"{spelling!r} is an alias of candidate {self.candidate_id[spelling]!r} "
+                    f"and of project {self.project[spelling]!r}; keep one"
+                )
+        return self
+
+    def targets(self) -> dict[str, str]:
+        """Return the aliases of a score sheet's target ids: candidate ids and projects."""
+        return {**self.project, **self.candidate_id}
+
+
+class AttributeConfig(FrozenModel):
+    """``[attributes.<name>]``: the values a candidate attribute may take, and other spellings.
+
+    With ``values``, a candidate whose value (after ``aliases``) is not one of them is an
+    error (``attribute.unknown_value``), and so is a rule counting a value not listed.
+    ``aliases`` maps a spelling to the value used (``{ "Ж" = "F" }``), applied before any
+    check, to the candidates and to a jurors' column of the same name.
+
+    Examples
+    --------
+    >>> AttributeConfig(values=["F", "M"], aliases={"Ж": "F"}).aliases
+    {'Ж': 'F'}
+    """
+
+    values: tuple[str, ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="Every value the attribute may take; any other value is an error.",
+    )
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other spellings of a value: {spelling = value}, e.g. {'Ж' = 'F'}.",
+    )
+
+    _values_as_text = field_validator("values", mode="before")(lambda cls, v: _text(v))
+    _checked = field_validator("aliases", mode="before")(lambda cls, v: _alias_table(v))
+
+    @model_validator(mode="after")
+    def _aliases_of_values(self) -> AttributeConfig:
+        if self.values is None:
+            return self
+        declared = {_spelling(v) for v in self.values}
+        for spelling, canonical in self.aliases.items():
+            if canonical not in declared:
+                raise ValueError(
+                    f"alias {spelling!r} = {canonical!r}: {canonical!r} is not one of values"
+                )
+            if spelling in declared:
+                raise ValueError(f"{spelling!r} is both a value and an alias; keep one")
+        return self
+
+
 class EventConfig(FrozenModel):
     """The whole ``event.toml``."""
 
@@ -468,6 +654,11 @@ class EventConfig(FrozenModel):
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     selection: SelectionConfig = SelectionConfig()
     stability: StabilityConfig = StabilityConfig()
+    aliases: AliasesConfig = AliasesConfig()
+    attributes: dict[str, AttributeConfig] = Field(
+        default_factory=dict,
+        description="Per candidate attribute: its allowed values and other spellings.",
+    )
 
     def criterion(self, name: str) -> CriterionConfig:
         """Return the criterion called ``name``.
@@ -509,8 +700,8 @@ def config_json_schema() -> str:
     Examples
     --------
     >>> import json
-    >>> sorted(json.loads(config_json_schema())["properties"])
-    ['criteria', 'diagnostics', 'event', 'scoring', 'selection', 'stability']
+    >>> sorted(json.loads(config_json_schema())["properties"])[:4]
+    ['aliases', 'attributes', 'criteria', 'diagnostics']
     """
     schema = EventConfig.model_json_schema()
     schema["title"] = "pitch-jury event.toml"
@@ -592,7 +783,7 @@ def config_issue(error: Any, file: str, *, prefix: str = "") -> Issue:
             f"Key '{key}' of rule {rule} ('{kind}'): {_plain(error['msg'])}. Correct it in {file}."
         )
     else:
-        message = f"Key '{location}': {error['msg']}. Correct it in {file}."
+        message = f"Key '{location}': {_plain(error['msg'])}. Correct it in {file}."
     return Issue("error", "config.invalid", message, file=file, column=location, value=value)
 
 

@@ -36,8 +36,9 @@ Named substitute for Ana (c1); reserve rank 1 in the group.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,13 @@ from scoring.errors import (
 from scoring.frames import frame_records
 from selection import columns as col
 from selection.analysis.explain import counterfactuals as find_counterfactuals
-from selection.analysis.explain import explain_text, margins, ranking_frame, reasons
+from selection.analysis.explain import (
+    counterfactuals_from,
+    explain_text,
+    margins,
+    ranking_frame,
+    reasons,
+)
 from selection.analysis.fairness import (
     PRICE_COLUMNS,
     Infeasibility,
@@ -66,7 +73,7 @@ from selection.analysis.fairness import (
 from selection.analysis.fairness import price_of_fairness as find_price
 from selection.analysis.reserves import RESERVE_COLUMNS, Change, Replacements
 from selection.analysis.reserves import reserves as find_reserves
-from selection.engine.decomposition import Decomposition
+from selection.engine.decomposition import Decomposition, Outcome
 from selection.model.constraints import rules_from_specs, seats_rule
 from selection.model.pool import Pool, prepare_pool
 from selection.model.program import Model, build_model
@@ -75,7 +82,23 @@ from selection.model.selection import Selection
 from selection.model.solve import SOLVERS, SolveResult, SolveStatus, solve
 from selection.model.verify import VerificationError, check, presolve, verify, violations_frame
 
-__all__ = ["CONSTRAINT_COLUMNS", "SelectionResult", "preflight", "rules_from_config", "select"]
+__all__ = [
+    "AUTO",
+    "CHOICES",
+    "CONSTRAINT_COLUMNS",
+    "DECOMPOSITION",
+    "SelectionResult",
+    "preflight",
+    "rules_from_config",
+    "select",
+]
+
+AUTO = "auto"
+"""The default ``solver``: the decomposition when the event fits it, else HiGHS."""
+DECOMPOSITION = "decomposition"
+"""The ``solver`` a result names when the decomposition found its delegation."""
+CHOICES: tuple[str, ...] = (AUTO, *SOLVERS)
+"""The values of ``solver``: ``auto``, or an integer-programme solver (the cross-check)."""
 
 CONSTRAINT_COLUMNS: tuple[str, ...] = (
     col.RULE,
@@ -365,20 +388,157 @@ def _ties(model: Model, result: SolveResult | None) -> pd.DataFrame:
     )
 
 
-def _cross_check(
-    model: Model, result: SolveResult, *, solver: str, time_limit: float, max_ties: int
-) -> None:
+def _cross_check(model: Model, result: SolveResult, *, solver: str, time_limit: float) -> None:
+    """Solve the programme with the other solver (HiGHS when the decomposition answered)
+    and raise unless it finds the same delegation with the same stage values."""
     other = next(s for s in SOLVERS if s != solver)
-    again = solve(model, solver=other, time_limit=time_limit, max_ties=max_ties)
+    again = solve(model, solver=other, time_limit=time_limit, max_ties=1)
     if (
         again.status is not result.status
         or again.stage_values != result.stage_values
         or not (np.array_equal(again.chosen, result.chosen))
     ):
         raise VerificationError(
-            f"{solver} and {other} disagree: {result.status}/{result.stage_values} against "
-            f"{again.status}/{again.stage_values}."
+            f"{result.solver} and {other} disagree: {result.status}/{result.stage_values} "
+            f"against {again.status}/{again.stage_values}."
         )
+
+
+_UNANSWERED = object()
+"""The decomposition could not answer (the event does not fit it): the programme does."""
+
+
+def _decompose(engine: Decomposition, model: Model) -> Any:
+    """The decomposition's optimum with its tie count, ``None`` when no delegation keeps
+    every hard rule, or :data:`_UNANSWERED`."""
+    if not engine.usable:
+        return _UNANSWERED
+    try:
+        outcome = engine.solve()
+    except RuntimeError:
+        return _UNANSWERED
+    if outcome is not None and len(outcome.stages) != len(model.stages):
+        return _UNANSWERED  # a stage the decomposition does not model
+    return outcome
+
+
+def _stage_values(model: Model, outcome: Outcome) -> tuple[int, ...]:
+    """The decomposition's stage values as the programme counts them (its merit stage
+    measures grid merit from the lowest selectable one)."""
+    grid = model.pool.grid_merit[model.x_positions]
+    shift = int(grid.min()) * int(outcome.mask[model.x_positions].sum()) if len(grid) else 0
+    *levels, merit = outcome.stages
+    return (*levels, merit - shift)
+
+
+def _tie_masks(
+    model: Model, engine: Decomposition, outcome: Outcome, options: Mapping[str, Any]
+) -> tuple[np.ndarray, ...]:
+    """The optimal delegations as x-column masks, the winner first: all of them when no
+    more than ``max_ties`` tie, else the winner only. Ties that only swap options of equal
+    tally are the combinations of each group's alternatives; others are listed by the
+    programme (which must find exactly as many)."""
+    winner = outcome.mask[model.x_positions]
+    if outcome.n_optimal <= 1 or outcome.n_optimal > options["max_ties"]:
+        return (winner,)
+    if not outcome.within_tallies:
+        listed = solve(model, **options)
+        if listed.n_optimal != outcome.n_optimal or not np.array_equal(listed.chosen, winner):
+            raise VerificationError(
+                f"The decomposition counts {outcome.n_optimal} optimal delegations, the "
+                f"{listed.solver} solver {listed.n_optimal} (a bug; please report it)."
+            )
+        return listed.ties
+    members = engine.options.members
+    groups = sorted(outcome.alternatives)
+    masks = []
+    for combo in itertools.product(*(outcome.alternatives[g].tolist() for g in groups)):
+        mask = outcome.mask.copy()
+        for g, option in zip(groups, combo, strict=True):
+            old, new = members[outcome.options[g]], members[option]
+            mask[old[old >= 0]] = False
+            mask[new[new >= 0]] = True
+        masks.append(mask[model.x_positions])
+    return tuple(masks)
+
+
+def _engine_result(
+    model: Model, engine: Decomposition, outcome: Outcome | None, options: Mapping[str, Any]
+) -> SolveResult:
+    """The decomposition's answer in the programme's terms (x columns only; see
+    :func:`_with_columns`)."""
+    if outcome is None:
+        return SolveResult(
+            SolveStatus.INFEASIBLE,
+            DECOMPOSITION,
+            None,
+            (),
+            (),
+            False,
+            0,
+            0.0,
+            0.0,
+            "no delegation keeps every hard rule",
+        )
+    columns = np.zeros(model.n_cols)
+    ties = _tie_masks(model, engine, outcome, options)
+    columns[: model.n_x] = ties[0]
+    return SolveResult(
+        SolveStatus.OPTIMAL,
+        DECOMPOSITION,
+        columns,
+        _stage_values(model, outcome),
+        ties,
+        False,
+        0,
+        0.0,
+        0.0,
+        count=outcome.n_optimal,
+    )
+
+
+def _counted(
+    model: Model,
+    engine: Decomposition,
+    result: SolveResult,
+    outcome: Outcome | None,
+    options: Mapping[str, Any],
+) -> SolveResult:
+    """The programme's optimum with the decomposition's tie count and tie list, once the
+    two agree on the delegation (a free cross-check of both)."""
+    if result.status in (SolveStatus.TIME_LIMIT, SolveStatus.ERROR):
+        return result
+    if outcome is None or result.status is SolveStatus.INFEASIBLE:
+        if outcome is None and result.status is SolveStatus.INFEASIBLE:
+            return result
+        raise VerificationError(
+            f"The {result.solver} solver and the decomposition disagree on whether a "
+            "delegation exists (a bug; please report it)."
+        )
+    winner = outcome.mask[model.x_positions]
+    if not np.array_equal(result.chosen, winner) or result.stage_values != _stage_values(
+        model, outcome
+    ):
+        raise VerificationError(
+            f"The {result.solver} solver and the decomposition chose different delegations "
+            "(a bug; please report it)."
+        )
+    ties = _tie_masks(model, engine, outcome, options)
+    return dataclasses.replace(result, ties=ties, ties_capped=False, count=outcome.n_optimal)
+
+
+def _with_columns(model: Model, result: SolveResult, options: Mapping[str, Any]) -> SolveResult:
+    """``result`` with every column of the programme (the decomposition gives the x
+    columns; the others come from a solve with those fixed)."""
+    if result.solver != DECOMPOSITION or result.columns is None:
+        return result
+    fix = {j: int(v) for j, v in enumerate(result.chosen.tolist())}
+    found = solve(
+        model, solver=options["solver"], time_limit=options["time_limit"], max_ties=1, fix=fix
+    )
+    if found.columns is None:
+        raise VerificationError("The decomposition's delegation fails the programme's rows.")
+    return dataclasses.replace(result, columns=found.columns)
 
 
 def select(
@@ -400,6 +560,7 @@ def select(
     given: Sequence[str] | None = None,
     given_reasons: Mapping[str, str] | None = None,
     given_note: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> SelectionResult:
     """Select exactly the seats of each group, best total merit under every rule.
 
@@ -438,6 +599,10 @@ def select(
         counterfactuals, price of fairness) describes it. ``given_reasons`` sets the
         reason code of candidates by id (how the other way chose them); ``given_note``
         says in words how the delegation was chosen.
+    progress
+        Called as ``progress(stage, done, total)`` as the long stages advance: ``solving``,
+        ``price_of_fairness`` (rule sets), ``reasons``, ``reserves`` and ``counterfactuals``
+        (groups).
 
     Returns
     -------
@@ -466,11 +631,12 @@ def select(
     (['c1', 'c2', 'c5', 'c6'], 33.0)
     """
     solver = solver or config.solver
-    if solver not in SOLVERS:
-        raise SolverUnavailableError(f"Unknown solver '{solver}'; choose one of {list(SOLVERS)}.")
+    if solver not in CHOICES:
+        raise SolverUnavailableError(f"Unknown solver '{solver}'; choose one of {list(CHOICES)}.")
+    mip = "highs" if solver == AUTO else solver
     seed = config.seed if seed is None else seed
     limit = config.time_limit if time_limit is None else time_limit
-    options: dict[str, Any] = {"solver": solver, "time_limit": limit, "max_ties": config.max_ties}
+    options: dict[str, Any] = {"solver": mip, "time_limit": limit, "max_ties": config.max_ties}
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -480,18 +646,32 @@ def select(
         timings[name] = timings.get(name, 0.0) + now - clock
         clock = now
 
+    tell = progress or _no_progress
+    tell("solving", 0, 1)
     pool = prepare_pool(candidates, merit, config, seed=seed)
     rules = rules_from_config(config, pool, constraints=constraints)
     model = build_model(pool, rules)
     lap("build")
     issues = presolve(pool, rules)
     lap("presolve")
-    result = solve(model, **options) if given is None else _given(model, given, options)
+    engine = Decomposition(pool, rules)
+    outcome: Any = _decompose(engine, model) if given is None else _UNANSWERED
+    lap("engine")
+    if given is not None:
+        result = _given(model, given, options)
+    elif solver == AUTO and outcome is not _UNANSWERED:
+        result = _engine_result(model, engine, outcome, options)
+    else:
+        counted = outcome is not _UNANSWERED
+        result = solve(model, **(options | {"max_ties": 1} if counted else options))
+        if counted:
+            result = _counted(model, engine, result, outcome, options)
     timings["load"], timings["solve"] = result.load_seconds, result.seconds
     lap("solver_total")
+    tell("solving", 1, 1)
     if result.status is SolveStatus.ERROR:
         raise SolverError(
-            f"The {solver} solver found no delegation ({result.message}); "
+            f"The {mip} solver found no delegation ({result.message}); "
             "raise the time limit or try the other solver."
         )
     infeasibility = None
@@ -504,42 +684,53 @@ def select(
         work.selection = verify(work.model, work.result, rules)
         lap("verify")
         if cross_check and given is None:
-            _cross_check(
-                work.model, work.result, solver=solver, time_limit=limit, max_ties=config.max_ties
-            )
+            _cross_check(work.model, work.result, solver=solver, time_limit=limit)
             lap("cross_check")
     sub, selection = work.pool, work.selection
     chosen = selection.mask if selection is not None else None
     price = pd.DataFrame(columns=list(PRICE_COLUMNS))
-    engine = Decomposition(sub, rules) if chosen is not None else None
-    lap("engine")
+    if sub is not pool and chosen is not None:
+        engine = Decomposition(sub, rules)
     removals = (
-        Removals(sub, rules, solver=solver, time_limit=limit, engine=engine)
+        Removals(sub, rules, solver=mip, time_limit=limit, engine=engine)
         if chosen is not None and (price_of_fairness or explain)
         else None
     )
     if price_of_fairness and chosen is not None:
+        tell("price_of_fairness", 0, len(rules))
         price = find_price(sub, rules, chosen, removals=removals).frame
+        tell("price_of_fairness", len(rules), len(rules))
         lap("price_of_fairness")
     fixed = {sub.position(i): code for i, code in (given_reasons or {}).items()}
+    tell("reasons", 0, 1)
     reason, binding = reasons(sub, rules, chosen, removals if explain else None, fixed=fixed)
+    tell("reasons", 1, 1)
     lap("reasons")
     substitutes: dict[str, str] = {}
     changes: dict[str, Change] = {}
     reserve_list = pd.DataFrame(columns=list(RESERVE_COLUMNS))
     if reserves and selection is not None:
-        replacements = Replacements(
-            selection, rules, solver=solver, time_limit=limit, engine=engine
-        )
+        replacements = Replacements(selection, rules, solver=mip, time_limit=limit, engine=engine)
+        tell("reserves", 0, sub.n_groups)
         found_reserves = find_reserves(
             selection, rules, n_reserves=n_reserves, replacements=replacements
         )
+        tell("reserves", sub.n_groups, sub.n_groups)
         substitutes, reserve_list = found_reserves.substitutes, found_reserves.ranked
         changes = found_reserves.changes
         lap("reserves")
     cf = None
     if counterfactuals and selection is not None:
-        cf = find_counterfactuals(work.model, work.result, limit=max_counterfactuals, **options)
+        tell("counterfactuals", 0, sub.n_groups)
+        cf = counterfactuals_from(engine, selection.mask, limit=max_counterfactuals)
+        if cf is None:
+            cf = find_counterfactuals(
+                work.model,
+                _with_columns(work.model, work.result, options),
+                limit=max_counterfactuals,
+                **options,
+            )
+        tell("counterfactuals", sub.n_groups, sub.n_groups)
         lap("counterfactuals")
     full_chosen, reason, binding, margin = _expand(pool, rules, work, reason, binding)
     ranking = ranking_frame(
@@ -581,11 +772,15 @@ def select(
         infeasibility=infeasibility,
         presolve=issues,
         seed=seed,
-        solver=solver,
+        solver=result.solver,
         grid_step=pool.grid_step,
         message=_message(result, pool, objective, infeasibility, given_note, status),
         timings=timings,
     )
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """Report no progress (``select`` without a ``progress`` callback)."""
 
 
 @dataclass

@@ -50,6 +50,7 @@ import pandas as pd
 from selection import columns as col
 from selection.analysis.fairness import Removals
 from selection.analysis.reserves import Change, SwapCheck
+from selection.engine.decomposition import Decomposition
 from selection.model.pool import BoolArray, Pool
 from selection.model.program import AUX, SLACK_HI, SLACK_LO, Model
 from selection.model.rule import Constraint
@@ -63,6 +64,7 @@ __all__ = [
     "REASONS",
     "STATUSES",
     "counterfactuals",
+    "counterfactuals_from",
     "explain_text",
     "margins",
     "ranking_frame",
@@ -506,6 +508,74 @@ def counterfactuals(
                     _ids(pool, before),
                 )
             )
+    return pd.DataFrame(records, columns=list(COUNTERFACTUAL_COLUMNS)).astype(
+        {col.CF_COST: "float64"}
+    )
+
+
+def counterfactuals_from(
+    engine: Decomposition, selected: BoolArray, *, limit: int | None = None
+) -> pd.DataFrame | None:
+    """:func:`counterfactuals` from the groups' options, every candidate at once.
+
+    The same answers as :func:`counterfactuals` (the group's best option holding, or
+    not holding, the candidate under every rule, the other groups fixed), read from
+    :meth:`~selection.engine.decomposition.Decomposition.counterfactuals`; ``None`` when
+    the engine cannot answer (soft rules, an event it declines), and the caller solves.
+
+    Examples
+    --------
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.engine.decomposition import Decomposition
+    >>> from selection.model.constraints import make_rule
+    >>> from selection.model.pool import example_event, prepare_pool
+    >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
+    >>> rules = [make_rule("seats", per_group=2), make_rule("max_per", attribute="project")]
+    >>> engine = Decomposition(pool, rules)
+    >>> found = counterfactuals_from(engine, engine.optimum())
+    >>> found.iloc[1].astype(str).tolist()  # forcing c2 in: c1 (same project) leaves
+    ['c2', 'computed', '1.0', 'c2', 'c1']
+    """
+    answer = engine.counterfactuals(selected)
+    if answer is None:
+        return None
+    pool = engine.pool
+    positions = pool.x_positions
+    wanted = np.ones(len(positions), dtype=bool)
+    if limit is not None and limit < len(positions):
+        margin = np.abs(margins(pool, selected)[positions])
+        order = np.lexsort((positions, np.nan_to_num(margin, nan=np.inf)))
+        wanted[:] = False
+        wanted[order[:limit]] = True
+    groups = pool.group_code[positions]
+    busy = np.zeros(pool.n_groups, dtype=bool)
+    busy[groups[wanted]] = True
+    members = engine.options.members
+    ids, grid = pool.candidate_ids, pool.grid_merit
+    chosen = np.flatnonzero(selected)
+    base_of = {g: set(chosen[pool.group_code[chosen] == g].tolist()) for g in np.unique(groups)}
+    records = []
+    for j, p in enumerate(positions.tolist()):
+        if not wanted[j] or not busy[groups[j]]:
+            records.append((str(ids[p]), "skipped", np.nan, "", ""))
+            continue
+        option = int(answer[p])
+        if option < 0:
+            records.append((str(ids[p]), "impossible", np.nan, "", ""))
+            continue
+        new = {q for q in members[option].tolist() if q >= 0}
+        base = base_of[int(groups[j])]
+        before, after = sorted(base - new), sorted(new - base)
+        cost = int(grid[before].sum()) - int(grid[after].sum())
+        records.append(
+            (
+                str(ids[p]),
+                "computed",
+                cost * pool.grid_step,
+                "; ".join(str(ids[q]) for q in after),
+                "; ".join(str(ids[q]) for q in before),
+            )
+        )
     return pd.DataFrame(records, columns=list(COUNTERFACTUAL_COLUMNS)).astype(
         {col.CF_COST: "float64"}
     )

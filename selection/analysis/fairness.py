@@ -196,7 +196,10 @@ class Removals:
         if self._engine is None:
             self._engine = Decomposition(self.pool, self.rules)
         if self._engine.usable:
-            return self._engine.optimum(dropped)
+            try:
+                return self._engine.optimum(dropped)
+            except RuntimeError:
+                pass  # more states than the decomposition keeps: the programme answers
         model = build_model(self.pool, self.rules, drop=dropped)
         result = solve(model, solver=self.solver, time_limit=self.time_limit, max_ties=1)
         if result.columns is None:

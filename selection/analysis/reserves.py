@@ -208,7 +208,10 @@ class Replacements:
         out = np.zeros(pool.n_candidates, dtype=bool)
         out[list(withdrawn)] = True
         if self.engine.usable:
-            return self.engine.replace(base, list(withdrawn))
+            try:
+                return self.engine.replace(base, list(withdrawn))
+            except RuntimeError:
+                pass  # more states than the decomposition keeps: the programme answers
         if self._model is None:
             self._model = build_model(pool, self.rules)
         model = self._model

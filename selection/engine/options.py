@@ -1,22 +1,33 @@
-"""One group's options: every choice of its seats, with what each means for every rule.
+"""Every group's options, enumerated for all groups at once into flat arrays.
 
 An option is a set of ``seats`` selectable candidates of one group. For each option the
-group knows its grid merit, its lottery weights (largest first), how far it bends each of
-the group's own rows of every rule, and its tally towards each delegation-wide row. Options
-are stored best first in the tie rule's order within the group: merit, then the sum of
-lottery weights, then the largest weights in turn (the order that does not depend on which
-rules a query keeps).
+engine needs its grid merit, the sum of its members' lottery weights, which of the rules
+it bends within its group (a bit per rule; soft rules also keep *how far*), and its tally
+towards each delegation-wide row. Options are stored group after group, and within a group
+best first in the tie rule's order: merit, then the sum of lottery weights, then the
+largest weights in turn (the order of the integer programme's lottery stage, which does
+not depend on which rules a query keeps). So the flat index of an option is its rank
+within the group, and "the first allowed option" is the best one.
 
-Most queries only need the best options, so a group is first enumerated over its best
-``top`` candidates on merit (:func:`enumerate_options` with ``top``); :attr:`GroupOptions.
-bound` is then the best merit any option holding another candidate can reach, and an
-answer better than it is certified exact. Otherwise (or for questions about any one
-candidate) every option of the group is enumerated.
+Groups with the same number of selectable candidates and seats share one table of
+combinations and are enumerated together, a chunk of groups at a time: every count is a
+few array operations over ``(groups, options, seats)``, never a loop over groups. A rule
+bends a group's rows by ``sum over its keys of max(lower - n, n - upper, 0)``; the keys
+with no member in the option contribute their bend at ``n = 0`` (the group's *base*),
+and the keys of the members are counted by comparing the members pairwise.
 
 Examples
 --------
 >>> combinations(4, 2).tolist()
 [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
+>>> from scoring.config import SelectionConfig
+>>> from selection.model.constraints import make_rule
+>>> from selection.model.pool import example_event, prepare_pool
+>>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
+>>> rules = [make_rule("seats", per_group=2), make_rule("max_per", attribute="project")]
+>>> found = enumerate_options(pool, rules, [])
+>>> found.start.tolist(), pool.candidate_ids[found.members[0]].tolist(), int(found.mask[0])
+([0, 6, 7], ['c1', 'c2'], 2)
 """
 
 from __future__ import annotations
@@ -32,7 +43,10 @@ import numpy as np
 from selection.model.pool import IntArray, Pool
 from selection.model.rule import Constraint, Counts
 
-__all__ = ["GroupOptions", "combinations", "enumerate_options", "tallies"]
+__all__ = ["CHUNK", "Options", "combinations", "enumerate_options", "full_count", "lottery_weights"]
+
+CHUNK = 400_000
+"""Options enumerated per chunk of groups (bounds the memory of the temporary arrays)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -52,71 +66,72 @@ def combinations(n: int, k: int) -> IntArray:
     return rows
 
 
-def tallies(counts: Counts, positions: IntArray, incidence: np.ndarray, keys: IntArray) -> IntArray:
-    """Tally of each key in ``keys`` for every 0/1 row of ``incidence`` over ``positions``.
+def lottery_weights(pool: Pool) -> IntArray:
+    """Lottery weight of each candidate, ``max(lottery) + 1 - lottery`` (larger is luckier).
 
     Examples
     --------
     >>> from scoring.config import SelectionConfig
-    >>> from selection.model.constraints import make_rule
     >>> from selection.model.pool import example_event, prepare_pool
     >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
-    >>> counts = make_rule("at_least", attribute="gender", value="F", count=1).counts(pool)
-    >>> tallies(counts, np.arange(4), np.array([[1, 1, 0, 0], [0, 1, 1, 0]]), np.array([0]))
-    array([[1],
-           [0]])
+    >>> sorted(lottery_weights(pool).tolist()) == list(range(1, 8))
+    True
     """
-    member = counts.member[positions]
-    key = counts.key[positions]
-    if counts.distinct is None:
-        hit = (member[:, None] & (key[:, None] == keys[None, :])).astype(np.int32)
-        return np.asarray(incidence @ hit, dtype=np.int64)
-    value = counts.distinct[positions]
-    out = np.zeros((len(incidence), len(keys)), dtype=np.int64)
-    for i, k in enumerate(keys.tolist()):
-        for v in np.unique(value[member & (key == k)]).tolist():
-            hit = (member & (key == k) & (value == v)).astype(np.int32)
-            out[:, i] += (incidence @ hit) > 0
-    return out
+    return (int(pool.lottery.max(initial=0)) + 1 - pool.lottery).astype(np.int64)
+
+
+def full_count(pool: Pool, group: int) -> int:
+    """How many options the group has (``comb(selectable, seats)``).
+
+    Examples
+    --------
+    >>> from scoring.config import SelectionConfig
+    >>> from selection.model.pool import example_event, prepare_pool
+    >>> full_count(prepare_pool(*example_event(), SelectionConfig(per_group=2)), 0)
+    6
+    """
+    everyone = int((pool.selectable & (pool.group_code == group)).sum())
+    return math.comb(everyone, int(pool.seats[group]))
 
 
 @dataclass(frozen=True, eq=False)
-class GroupOptions:
-    """One group's options, best first in the tie rule's order within the group.
+class Options:
+    """Every group's options; ``start[g]:start[g + 1]`` are group ``g``'s, best first.
 
     Attributes
     ----------
-    group
-        The group's code in the pool.
+    start
+        ``(n_groups + 1,)`` offsets.
+    group_of
+        Group code of each option.
     members
-        ``(n_options, seats)`` pool positions.
+        ``(n, width)`` pool positions (``-1`` pads groups with fewer seats).
     merit
         Grid merit of each option.
-    weights
-        ``(n_options, seats)`` lottery weights, largest first.
+    keysum
+        Sum of its members' lottery weights.
+    mask
+        Bit ``k`` set when the option bends rule ``k`` within its group.
+    soft
+        Rule indexes whose bends are kept in :attr:`bends` (the soft rules).
     bends
-        ``(n_options, n_rules)``: how far the option bends the group's own rows of each
-        rule (0 for delegation-wide rules).
+        ``(n, len(soft))``: how far the option bends each of them.
     tally
-        ``(n_options, n_keys)``: the option's tally towards each delegation-wide row.
-    complete
-        Whether every selectable candidate of the group was considered.
-    bound
-        For an incomplete group, the highest grid merit of an option holding a candidate
-        that was not considered (``None`` when complete).
+        ``(n, n_rows)``: its tally towards each delegation-wide row.
     """
 
-    group: int
+    start: IntArray
+    group_of: IntArray
     members: IntArray
     merit: IntArray
-    weights: IntArray
+    keysum: IntArray
+    mask: np.ndarray
+    soft: IntArray
     bends: IntArray
     tally: IntArray
-    complete: bool
-    bound: int | None
 
     @property
-    def n_options(self) -> int:
+    def n(self) -> int:
         """Number of options."""
         return len(self.merit)
 
@@ -124,75 +139,198 @@ class GroupOptions:
 def enumerate_options(
     pool: Pool,
     rules: Sequence[Constraint],
-    group: int,
     coupling: Sequence[tuple[int, IntArray]],
     *,
-    top: int | None = None,
-) -> GroupOptions:
-    """Enumerate one group's options (over its best ``top`` candidates when given).
+    chunk: int = CHUNK,
+) -> Options:
+    """Enumerate every option of every group (see the module docs).
 
-    ``coupling`` lists, per delegation-wide rule, its index and the keys counted.
+    ``coupling`` lists, per delegation-wide rule, its index and the keys it counts (one
+    tally column each, in that order). Rules counting different values are handled when
+    they are group rules; delegation-wide ones must not be passed.
     """
-    weight = (int(pool.lottery.max(initial=0)) + 1 - pool.lottery).astype(np.int64)
-    everyone = np.flatnonzero(pool.selectable & (pool.group_code == group))
-    seats = int(pool.seats[group])
-    order = everyone[np.lexsort((-weight[everyone], -pool.grid_merit[everyone]))]
-    considered = order if top is None or top >= len(order) else order[:top]
-    complete = len(considered) == len(everyone)
-    bound = None
-    if not complete and seats:
-        rest = order[len(considered) :]
-        best = pool.grid_merit[considered[: seats - 1]].sum()
-        bound = int(pool.grid_merit[rest].max() + best)
-    n_rules = len(rules)
-    n_keys = sum(len(keys) for _, keys in coupling)
-    if seats > len(considered):
-        empty = np.zeros((0, seats), dtype=np.int64)
-        return GroupOptions(
-            group,
-            empty,
-            np.zeros(0, np.int64),
-            empty.copy(),
-            np.zeros((0, n_rules), np.int64),
-            np.zeros((0, n_keys), np.int64),
-            complete,
-            bound,
-        )
-    positions = np.sort(considered)
-    local = combinations(len(positions), seats)
-    members = positions[local]
-    incidence = np.zeros((len(local), len(positions)), dtype=np.int32)
-    np.put_along_axis(incidence, local.astype(np.int64), 1, axis=1)
-    bends = np.zeros((len(local), n_rules), dtype=np.int64)
-    for k, rule in enumerate(rules):
-        if rule.couples_groups:
+    weight = lottery_weights(pool)
+    positions = np.flatnonzero(pool.selectable)  # pool order is group-major
+    n_groups = pool.n_groups
+    n_sel = np.bincount(pool.group_code[positions], minlength=n_groups)
+    first = np.concatenate(([0], np.cumsum(n_sel)))
+    seats = pool.seats.astype(np.int64)
+    sizes = np.array(
+        [math.comb(int(n), int(s)) if s <= n else 0 for n, s in zip(n_sel, seats, strict=True)],
+        dtype=np.int64,
+    )
+    start = np.concatenate(([0], np.cumsum(sizes)))
+    total = int(start[-1])
+    width = int(seats.max(initial=0))
+    soft = np.array([k for k, r in enumerate(rules) if r.soft], dtype=np.int64)
+    n_rows = sum(len(keys) for _, keys in coupling)
+    out = Options(
+        start,
+        np.repeat(np.arange(n_groups, dtype=np.int32), sizes),
+        np.full((total, width), -1, dtype=np.int32),
+        np.zeros(total, dtype=np.int64),
+        np.zeros(total, dtype=np.int64),
+        np.zeros(total, dtype=np.uint64),
+        soft,
+        np.zeros((total, len(soft)), dtype=np.int32),
+        np.zeros((total, n_rows), dtype=np.int32),
+    )
+    counted = [
+        (k, rule.counts(pool))
+        for k, rule in enumerate(rules)
+        if not rule.couples_groups and rule.kind != "seats"  # an option fills the seats
+    ]
+    base = {k: _base(c, n_groups) for k, c in counted}
+    column_of_soft = {int(k): i for i, k in enumerate(soft.tolist())}
+    coupled = [(rules[k].counts(pool), keys) for k, keys in coupling]
+    shapes: dict[tuple[int, int], list[int]] = {}
+    for g in np.flatnonzero(sizes).tolist():
+        shapes.setdefault((int(n_sel[g]), int(seats[g])), []).append(g)
+    for (n, s), groups in sorted(shapes.items()):
+        table = combinations(n, s)
+        step = max(1, chunk // len(table))
+        for a in range(0, len(groups), step):
+            part = np.array(groups[a : a + step], dtype=np.int64)
+            local = positions[first[part][:, None] + np.arange(n)]  # (G, n)
+            # each group's candidates by lottery weight, largest first: the rows of the
+            # table of combinations are then in the order of their largest weights
+            order = np.argsort(-weight[local], axis=1, kind="stable")
+            local = np.take_along_axis(local, order, axis=1)
+            chunk_of = _Chunk(part, local, table)
+            _fill(out, chunk_of, pool, weight, counted, base, column_of_soft, coupled)
+    return out
+
+
+def _base(c: Counts, n_groups: int) -> IntArray:
+    """Per group: the bend of the rule's keys in that group when no member is chosen."""
+    inside = c.active & (c.group >= 0)
+    at_zero = np.maximum(np.maximum(c.lower, -c.upper), 0)
+    return np.bincount(c.group[inside], weights=at_zero[inside], minlength=n_groups).astype(
+        np.int64
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Chunk:
+    """Groups of the same size and seats: their candidates (``local``, ``(G, n)`` pool
+    positions, largest lottery weight first) and the table of combinations ``(C, s)``."""
+
+    part: IntArray
+    local: IntArray
+    table: IntArray
+
+    def gather(self, per_candidate: np.ndarray) -> list[np.ndarray]:
+        """``(G, n)`` values per candidate -> one ``(G, C)`` array per seat of the option."""
+        return [per_candidate[:, self.table[:, i]] for i in range(self.table.shape[1])]
+
+    def pairs(self, table: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
+        """``(G, n, n)`` values per pair of candidates -> ``(G, C)`` per pair of seats."""
+        s = self.table.shape[1]
+        return {
+            (i, j): table[:, self.table[:, i], self.table[:, j]]
+            for i in range(s)
+            for j in range(i + 1, s)
+        }
+
+
+def _fill(
+    out: Options,
+    chunk: _Chunk,
+    pool: Pool,
+    weight: IntArray,
+    counted: list[tuple[int, Counts]],
+    base: dict[int, IntArray],
+    column_of_soft: dict[int, int],
+    coupled: list[tuple[Counts, IntArray]],
+) -> None:
+    """Count the options of one chunk of groups into ``out``, in the tie order."""
+    part, local, table = chunk.part, chunk.local, chunk.table
+    n_part, n_opt, s = len(part), len(table), table.shape[1]
+    merit = np.add.reduce(chunk.gather(pool.grid_merit[local]), dtype=np.int64) if s else None
+    keysum = np.add.reduce(chunk.gather(weight[local]), dtype=np.int64) if s else None
+    if merit is None or keysum is None:
+        merit = keysum = np.zeros((n_part, n_opt), dtype=np.int64)
+    # the rows are in the order of their weights already: a stable sort on (merit, weight
+    # sum) gives the whole tie order
+    spread = merit - merit.min(axis=1, keepdims=True)
+    span = int(keysum.max(initial=0)) + 1
+    if float(spread.max(initial=0)) * span < 2**62:
+        order = np.argsort(-(spread * span + keysum), axis=1, kind="stable")
+    else:
+        order = np.lexsort((-keysum, -merit), axis=-1)
+    index = (out.start[part][:, None] + np.arange(n_opt)).ravel()
+    rows = table[order]  # (G, C, s) local indices, in the tie order
+    out.members[index, :s] = np.take_along_axis(local[:, None, :], rows, axis=2).reshape(-1, s)
+    out.merit[index] = np.take_along_axis(merit, order, axis=1).ravel()
+    out.keysum[index] = np.take_along_axis(keysum, order, axis=1).ravel()
+    mask = np.zeros((n_part, n_opt), dtype=np.uint64)
+    for k, c in counted:
+        bend = _bends(c, chunk, base[k][part][:, None])
+        if not bend.any():
             continue
-        c = rule.counts(pool)
-        keys = np.flatnonzero(c.active & (c.group == group))
-        if len(keys):
-            n = tallies(c, positions, incidence, keys)
-            over = np.maximum(np.maximum(c.lower[keys] - n, n - c.upper[keys]), 0)
-            bends[:, k] = over.sum(axis=1).astype(np.int64)
-    parts = [tallies(rules[k].counts(pool), positions, incidence, keys) for k, keys in coupling]
-    tally = np.concatenate(parts, axis=1) if parts else np.zeros((len(local), 0), np.int64)
-    merit = pool.grid_merit[members].sum(axis=1).astype(np.int64)
-    weights = -np.sort(-weight[members], axis=1)
-    tie = np.lexsort(
-        (*(-weights[:, i] for i in reversed(range(seats))), -weights.sum(axis=1), -merit)
-    )
-    return GroupOptions(
-        group,
-        members[tie].astype(np.int64),
-        merit[tie],
-        weights[tie],
-        bends[tie],
-        tally[tie],
-        complete,
-        bound,
-    )
+        bend = np.take_along_axis(bend, order, axis=1)
+        mask |= (bend > 0).astype(np.uint64) << np.uint64(k)
+        if k in column_of_soft:
+            out.bends[index, column_of_soft[k]] = bend.ravel()
+    out.mask[index] = mask.ravel()
+    column = 0
+    for c, row_keys in coupled:
+        member, key = c.member[local], c.key[local]
+        for kk in row_keys.tolist():
+            hit = (member & (key == kk)).astype(np.int32)
+            tally = np.add.reduce(chunk.gather(hit)) if s else np.zeros((n_part, n_opt))
+            out.tally[index, column] = np.take_along_axis(tally, order, axis=1).ravel()
+            column += 1
 
 
-def full_count(pool: Pool, group: int) -> int:
-    """How many options the group has (``comb(selectable, seats)``)."""
-    everyone = int((pool.selectable & (pool.group_code == group)).sum())
-    return math.comb(everyone, int(pool.seats[group]))
+def _bends(c: Counts, chunk: _Chunk, base: IntArray) -> IntArray:
+    """How far each option of the chunk bends one group rule: ``(G, C)``, table order.
+
+    Per seat ``i`` of an option: whether its member is the first of its key among the
+    members (``first``) and how many members (or different values) its key counts
+    (``n``); the option bends the rule by the group's base plus, per key counted,
+    ``bend(n) - bend(0)``, read from a per-candidate table.
+    """
+    part, local, table = chunk.part, chunk.local, chunk.table
+    n_part, n_opt, s = len(part), len(table), table.shape[1]
+    if not len(c.lower) or not s:
+        return np.broadcast_to(base, (n_part, n_opt)).astype(np.int64)
+    key = c.key[local]
+    safe = np.maximum(key, 0)
+    member = c.member[local] & (key >= 0) & (c.group[safe] == part[:, None])
+    if not member.any():
+        return np.broadcast_to(base, (n_part, n_opt)).astype(np.int64)
+    counts = np.arange(s + 1)
+    lower, upper = c.lower[safe][:, :, None], c.upper[safe][:, :, None]
+    at_n = np.maximum(np.maximum(lower - counts, counts - upper), 0)
+    delta = np.where((member & c.active[safe])[:, :, None], at_n - at_n[:, :, :1], 0)
+    delta = delta.astype(np.int64).reshape(n_part, -1)  # [g, a * (s + 1) + n]
+    same_key = member[:, :, None] & member[:, None, :] & (key[:, :, None] == key[:, None, :])
+    pair = chunk.pairs(same_key)
+    on = chunk.gather(member)
+    if c.distinct is not None:
+        value = c.distinct[local]
+        fresh_pair = chunk.pairs(same_key & (value[:, :, None] == value[:, None, :]))
+        fresh = [on[j] & ~_any_before(fresh_pair, j, on[j]) for j in range(s)]
+    else:
+        fresh = on
+    total = np.broadcast_to(base, (n_part, n_opt)).astype(np.int64)
+    for i in range(s):
+        first = on[i] & ~_any_before(pair, i, on[i])
+        n = np.zeros((n_part, n_opt), dtype=np.int64)
+        for j in range(s):
+            if j == i:
+                n += fresh[i]
+            else:
+                n += pair[(min(i, j), max(i, j))] & fresh[j]
+        at = table[:, i][None, :] * (s + 1) + n
+        total = total + np.where(first, np.take_along_axis(delta, at, axis=1), 0)
+    return total
+
+
+def _any_before(pair: dict[tuple[int, int], np.ndarray], i: int, like: np.ndarray) -> np.ndarray:
+    """Whether seat ``i`` pairs with any earlier seat."""
+    found = np.zeros_like(like, dtype=bool)
+    for j in range(i):
+        found |= pair[(j, i)]
+    return found

@@ -101,6 +101,9 @@ class SolveResult:
         True when enumeration stopped at ``max_ties`` (or the time limit): more may tie.
     seconds, load_seconds
         Time spent inside the solver, and passing the model to it.
+    count
+        How many delegations are optimal, when known exactly (the decomposition counts
+        them); ``None``: only those in ``ties`` are known.
 
     Examples
     --------
@@ -124,6 +127,7 @@ class SolveResult:
     seconds: float
     load_seconds: float
     message: str = ""
+    count: int | None = None
 
     @property
     def chosen(self) -> np.ndarray:
@@ -132,8 +136,8 @@ class SolveResult:
 
     @property
     def n_optimal(self) -> int:
-        """Number of optimal delegations found (a lower bound when ``ties_capped``)."""
-        return len(self.ties)
+        """Number of optimal delegations (found: a lower bound when ``ties_capped``)."""
+        return len(self.ties) if self.count is None else self.count
 
 
 _HIGHS_STATUS = {

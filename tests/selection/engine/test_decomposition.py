@@ -16,7 +16,7 @@ from selection.model.constraints import make_rule, seats_rule
 from selection.model.pool import prepare_pool
 from selection.model.program import build_model
 from selection.model.solve import SolveStatus, solve
-from tests.selection.model.test_rule_contract import _best, _options
+from tests.selection.model.test_rule_contract import Option, _best, _options
 from tests.selection.test_properties import Event, events
 
 
@@ -78,3 +78,71 @@ def test_equal_merit_and_weight_sums_across_groups_go_to_the_best_lottery_positi
     found = Decomposition(pool, rules).optimum()
     assert found is not None
     assert sorted(pool.candidate_ids[found].tolist()) == expected == ["a2", "b1"]
+
+
+def _tied(options: list[Option], best: Option) -> list[Option]:
+    """Every feasible delegation equal to the best on the stages (the tie count)."""
+    return [o for o in options if o.feasible and o.rank[0] == best.rank[0]]
+
+
+@settings(
+    max_examples=max(20, settings().max_examples // 2),
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+)
+@given(events(max_rules=3, max_delegations=300))
+def test_tie_counts_and_alternatives_are_brute_forces(event: Event) -> None:
+    pool = prepare_pool(event.candidates, event.merit, event.config)
+    rules = [seats_rule(event.config), *event.rules]
+    engine = Decomposition(pool, rules)
+    if not engine.usable:
+        return
+    options = _options(pool, rules)
+    best = _best(options)
+    found = engine.solve()
+    if best is None:
+        assert found is None
+        return
+    assert found is not None
+    assert tuple(np.flatnonzero(found.mask).tolist()) == best.positions
+    tied = _tied(options, best)
+    assert found.n_optimal == len(tied)
+    if found.within_tallies:
+        listed = {
+            tuple(sorted(p for o in combo for p in engine.options.members[o].tolist() if p >= 0))
+            for combo in itertools.product(
+                *(
+                    found.alternatives.get(g, np.array([found.options[g]]))
+                    for g in range(pool.n_groups)
+                )
+            )
+        }
+        assert listed == {o.positions for o in tied}
+
+
+@settings(
+    max_examples=max(20, settings().max_examples // 2),
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+)
+@given(events(max_rules=3, soft=False, max_delegations=300))
+def test_counterfactuals_are_the_programmes(event: Event) -> None:
+    from selection.analysis.explain import counterfactuals, counterfactuals_from
+
+    pool = prepare_pool(event.candidates, event.merit, event.config)
+    rules = [seats_rule(event.config), *event.rules]
+    model = build_model(pool, rules)
+    result = solve(model, max_ties=1)
+    engine = Decomposition(pool, rules)
+    if result.columns is None or not engine.usable:
+        return
+    mask = np.zeros(pool.n_candidates, dtype=bool)
+    mask[model.x_positions[result.chosen]] = True
+    expected = counterfactuals(model, result, exhaustive=False)
+    got = counterfactuals_from(engine, mask)
+    assert got is not None
+    pd.testing.assert_frame_equal(got, expected)
+    limited = counterfactuals(model, result, limit=3, exhaustive=False)
+    got_limited = counterfactuals_from(engine, mask, limit=3)
+    assert got_limited is not None
+    pd.testing.assert_frame_equal(got_limited, limited)

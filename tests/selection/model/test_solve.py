@@ -180,7 +180,7 @@ def test_time_limit_without_a_delegation_is_an_error(monkeypatch: Any) -> None:
     )
     merit = pd.DataFrame({col.CANDIDATE_ID: ["a", "b"], col.MERIT: [1.0, 2.0]})
     with pytest.raises(SolverError, match="found no delegation"):
-        select(candidates, merit, SelectionConfig(per_group=1))
+        select(candidates, merit, SelectionConfig(per_group=1), solver="highs")
 
 
 def test_real_time_limit_never_passes_as_optimal() -> None:
@@ -277,6 +277,7 @@ def test_select_reports_a_time_limited_delegation(monkeypatch: Any) -> None:
         candidates,
         merit,
         SelectionConfig(per_group=2),
+        solver="highs",
         price_of_fairness=False,
         counterfactuals=False,
     )
