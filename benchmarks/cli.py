@@ -38,12 +38,10 @@ def wall_time(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9)
-    args = parser.parse_args()
-    # The console script pip wrote next to this interpreter: a version manager's shim on
-    # PATH (pyenv) would add its own start-up time to every run.
+def console_script() -> str:
+    """Return the ``pitch-jury`` console script pip wrote next to this interpreter (a
+    version manager's shim on PATH, such as pyenv's, would add its own start-up time to
+    every run), with the project's modules byte-compiled as ``pip install`` leaves them."""
     script = Path(sys.executable).with_name("pitch-jury")
     exe = str(script) if script.exists() else shutil.which("pitch-jury")
     if exe is None:
@@ -51,6 +49,14 @@ def main() -> None:
     for package in ("scoring", "selection"):
         folder = Path(importlib.import_module(package).__file__ or "").parent
         compileall.compile_dir(folder, quiet=1)
+    return exe
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args()
+    exe = console_script()
     event = str(example_event_path())
     with tempfile.TemporaryDirectory() as tmp:
         commands = {

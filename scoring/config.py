@@ -716,7 +716,7 @@ def config_from_mapping(data: Mapping[str, Any], *, file: str = CONFIG_NAME) -> 
     >>> try:
     ...     config_from_mapping({"event": {"name": "x"}, "criteria": []})
     ... except InvalidEventError as err:
-    ...     print(sorted(err.issues["column"]))
+    ...     print(sorted(i.column for i in err.issues))
     ['criteria', 'event.candidates', 'event.scores']
     """
     try:

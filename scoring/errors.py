@@ -12,8 +12,8 @@ Examples
 >>> issue = Issue("error", "score.out_of_scale", "Score 42 is above the scale 1-10.",
 ...               file="scores.csv", row=5, column="score", value="42")
 >>> err = InvalidEventError([issue])
->>> int(err.issues.loc[0, "row"])
-5
+>>> err.issues[0].row, int(err.issues_frame.loc[0, "row"])
+(5, 5)
 >>> print(err)
 1 error in the event:
   scores.csv, row 5, column 'score', value '42': Score 42 is above the scale 1-10.
@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -33,6 +33,7 @@ __all__ = [
     "SEVERITIES",
     "InvalidEventError",
     "Issue",
+    "IssueSink",
     "NotAvailableError",
     "PitchJuryError",
     "SolverError",
@@ -104,6 +105,11 @@ class Issue:
     def __str__(self) -> str:
         where = self.location()
         return f"{where}: {self.message}" if where else self.message
+
+
+IssueSink = Callable[[Issue], None]
+"""What a check hands each issue it finds to, one call per issue (``list.append``,
+``IssueLog.add``): the checks report, the caller decides what to keep."""
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -183,22 +189,33 @@ class InvalidEventError(PitchJuryError):
 
     Attributes
     ----------
-    problems
-        The :class:`Issue` objects, most serious first (errors and the warnings found with
-        them).
     issues
+        The :class:`Issue` objects, most serious first (errors and the warnings found with
+        them), as in ``ScoringResult.issues``.
+    issues_frame
         The same issues as a DataFrame (see :func:`issues_frame`).
+    errors
+        The issues with severity ``"error"``.
     """
 
-    def __init__(self, problems: Sequence[Issue]) -> None:
-        self.problems: tuple[Issue, ...] = tuple(sort_issues(problems))
-        self.issues: pd.DataFrame = issues_frame(self.problems)
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(sort_issues(issues))
         super().__init__(self._summary())
+
+    @property
+    def issues_frame(self) -> pd.DataFrame:
+        """The issues as a frame (see :func:`issues_frame`), one row per issue."""
+        return issues_frame(self.issues)
+
+    @property
+    def problems(self) -> tuple[Issue, ...]:
+        """The issues (the name this tuple had before ``.issues``; kept for callers)."""
+        return self.issues
 
     @property
     def errors(self) -> tuple[Issue, ...]:
         """The issues with severity ``"error"``."""
-        return tuple(i for i in self.problems if i.severity == "error")
+        return tuple(i for i in self.issues if i.severity == "error")
 
     def _summary(self) -> str:
         n_errors = len(self.errors)

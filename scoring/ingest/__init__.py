@@ -1,8 +1,10 @@
 """Ingest: read the event's files, check everything, return a clean event.
 
-In pipeline order: :mod:`~scoring.ingest.readers` (CSV, TSV, TXT and XLSX, any encoding and
-separator Excel produces), :mod:`~scoring.ingest.cells` and :mod:`~scoring.ingest.textscan`
-(the text rules, one value and all distinct values at once),
+In pipeline order: :mod:`~scoring.ingest.readers` (a package: CSV, TSV and TXT in
+:mod:`~scoring.ingest.readers.text`, XLSX in :mod:`~scoring.ingest.readers.workbook`, any
+encoding and separator Excel produces; :func:`read_table` in
+:mod:`~scoring.ingest.readers.read` tells them apart), :mod:`~scoring.ingest.cells` and
+:mod:`~scoring.ingest.textscan` (the text rules, one value and all distinct values at once),
 :mod:`~scoring.ingest.sheet_marks` (the score sheet's own checks),
 :mod:`~scoring.ingest.spelling` (aliases, and values spelt two ways),
 :mod:`~scoring.ingest.attributes` (the attribute values rules count: :func:`attribute_values`),

@@ -3,8 +3,9 @@
 In order: :mod:`~selection.model.pool` (candidates sorted, merit on an integer grid, the
 seeded lottery), :mod:`~selection.model.selection` (the :class:`Selection` type),
 :mod:`~selection.model.program` (the integer programme as arrays),
-:mod:`~selection.model.solve` (the one solve facade), :mod:`~selection.model.constraints`
-(every rule kind, each a small declarative object, and their registry) and
+:mod:`~selection.model.solve` (the one solve facade), :mod:`~selection.model.rule` (the
+contract every rule kind honours), :mod:`~selection.model.constraints` (every rule kind,
+each a small declarative object, and their registry) and
 :mod:`~selection.model.verify` (the solver-free re-check and presolve). Functions named like
 their module (``solve``, ``verify``) are imported from the module itself.
 

@@ -65,7 +65,7 @@ def test_bad_keys_and_values_are_located(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidEventError) as caught:
         load_what_if(path)
-    issues = caught.value.issues
+    issues = caught.value.issues_frame
     assert set(issues["code"]) == {"whatif.invalid"}
     assert set(issues["file"]) == {"scenario.toml"}
     values = issues["value"].astype(object).where(issues["value"].notna(), None)
@@ -83,11 +83,11 @@ def test_bad_keys_and_values_are_located(tmp_path: Path) -> None:
 def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(InvalidEventError) as missing:
         load_what_if(tmp_path / "nope.toml")
-    assert missing.value.issues["code"].tolist() == ["whatif.missing_file"]
+    assert missing.value.issues_frame["code"].tolist() == ["whatif.missing_file"]
     with pytest.raises(InvalidEventError) as bad:
         load_what_if(_write(tmp_path, "name = \n"))
-    assert bad.value.issues["code"].tolist() == ["whatif.bad_toml"]
-    assert bad.value.issues["file"].tolist() == ["scenario.toml"]
+    assert bad.value.issues_frame["code"].tolist() == ["whatif.bad_toml"]
+    assert bad.value.issues_frame["file"].tolist() == ["scenario.toml"]
 
 
 def test_unknown_ids_and_rules_are_located(event: Event, tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_unknown_ids_and_rules_are_located(event: Event, tmp_path: Path) -> None
     )
     with pytest.raises(InvalidEventError) as caught:
         apply_what_if(event, load_what_if(path))
-    issues = caught.value.issues
+    issues = caught.value.issues_frame
     rows = sorted(zip(issues["code"], issues["column"], issues["value"], strict=True))
     assert rows == [
         ("whatif.unknown_candidate", "withdraw[0]", "XX-01"),
@@ -114,8 +114,8 @@ def test_an_added_rule_with_problems_is_an_error(event: Event) -> None:
         apply_what_if(
             event, _what_if(add_rules=[{"kind": "distinct", "attribute": "hair", "min": 2}])
         )
-    assert caught.value.issues["code"].tolist() == ["whatif.invalid_rule"]
-    assert caught.value.issues["column"].tolist() == ["add_rules[0]"]
+    assert caught.value.issues_frame["code"].tolist() == ["whatif.invalid_rule"]
+    assert caught.value.issues_frame["column"].tolist() == ["add_rules[0]"]
 
 
 def test_excluding_a_juror_removes_exactly_their_marks(event: Event) -> None:
@@ -271,4 +271,4 @@ def test_keep_delegation_gives_the_named_reserve_of_every_representative(event: 
 def test_keep_delegation_needs_someone_to_withdraw(event: Event) -> None:
     with pytest.raises(InvalidEventError) as caught:
         apply_what_if(event, WhatIf(keep_delegation=True))
-    assert caught.value.issues["code"].tolist() == ["whatif.keep_without_withdraw"]
+    assert caught.value.issues_frame["code"].tolist() == ["whatif.keep_without_withdraw"]

@@ -72,7 +72,7 @@ def _problems(action: Callable[[], object]) -> list[Issue]:
     try:
         action()
     except InvalidEventError as error:
-        return list(error.problems)
+        return list(error.issues)
     raise AssertionError("the event should not validate")
 
 

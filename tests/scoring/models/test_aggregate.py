@@ -298,7 +298,7 @@ def test_criterion_named_like_a_merit_column_is_refused() -> None:
     group = CriterionConfig(name="group", weight=1, min=0, max=10)
     with pytest.raises(InvalidEventError) as raised:
         candidate_merit(_panel([]), _candidates(), criteria=[clash, TALK, group])
-    issues = raised.value.problems
+    issues = raised.value.issues
     assert [(i.severity, i.code, i.value) for i in issues] == [
         ("error", "merit.reserved_name", "group"),
         ("error", "merit.reserved_name", "merit"),

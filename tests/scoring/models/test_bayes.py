@@ -162,7 +162,7 @@ def test_panel_effect_is_sampled_when_jurors_sit_in_panels() -> None:
         bayes_scores(
             marks, cands, criteria=[PITCH], jurors=jurors, settings=BayesConfig(panel="floor")
         )
-    (issue,) = raised.value.problems
+    (issue,) = raised.value.issues
     assert (issue.severity, issue.code) == ("error", "bayes.panel_unknown")
     assert (issue.file, issue.column, issue.value) == ("event.toml", "scoring.bayes.panel", "floor")
     assert "'floor'" in issue.message and "room" in issue.message  # names what is there

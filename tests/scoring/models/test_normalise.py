@@ -152,6 +152,6 @@ def test_errors() -> None:
         normalise_scores(
             _marks({"J": [1]}, criterion="other"), method="zscore", criteria=[ZERO_TEN]
         )
-    (issue,) = raised.value.problems
+    (issue,) = raised.value.issues
     assert (issue.severity, issue.code) == ("error", "normalise.unknown_criterion")
     assert (issue.column, issue.value) == ("criterion", "other")

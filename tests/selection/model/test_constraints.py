@@ -262,8 +262,8 @@ def test_rules_built_in_python_are_checked_like_the_toml(build: Any, problem: st
     # The rule objects validate their keys with the same spec models as event.toml.
     with pytest.raises(InvalidEventError) as caught:
         build()
-    assert set(caught.value.issues["code"]) == {"selection.invalid_rule"}
-    assert any(problem in m for m in caught.value.issues["message"])
+    assert set(caught.value.issues_frame["code"]) == {"selection.invalid_rule"}
+    assert any(problem in m for m in caught.value.issues_frame["message"])
 
 
 def test_specs_use_the_toml_names_and_name_the_kind_of_a_foreign_key() -> None:
@@ -278,7 +278,7 @@ def test_specs_use_the_toml_names_and_name_the_kind_of_a_foreign_key() -> None:
     rules = [{"kind": "min_merit", "merit": 3, "attribute": "x"}]
     with pytest.raises(InvalidEventError) as caught:
         config_from_mapping({**base, "selection": {"constraints": rules}})
-    (issue,) = caught.value.problems
+    (issue,) = caught.value.issues
     assert issue.code == "config.invalid" and issue.column == "selection.constraints[0].attribute"
     assert "does not go with a 'min_merit' rule" in issue.message
     assert "merit" in issue.message.split("its keys are:")[1]
@@ -307,7 +307,7 @@ def test_rules_from_config_collects_every_problem() -> None:
     pool = prepare_pool(candidates, merit, config)
     with pytest.raises(InvalidEventError) as caught:
         rules_from_config(config, pool)
-    issues = caught.value.issues
+    issues = caught.value.issues_frame
     assert set(issues["code"]) == {"selection.invalid_rule"}
     assert sorted(issues["column"]) == [
         "selection.constraints[0]",

@@ -102,7 +102,7 @@ def test_input_errors_are_located(change: object, code: str) -> None:
     candidates, merit = change(*_event())  # type: ignore[operator]
     with pytest.raises(InvalidEventError) as caught:
         prepare_pool(candidates, merit, SelectionConfig())
-    assert code in set(caught.value.issues["code"])
+    assert code in set(caught.value.issues_frame["code"])
 
 
 def test_model_columns_rows_and_names_come_from_indexes() -> None:

@@ -177,8 +177,8 @@ def test_missing_rank_columns_are_an_input_error() -> None:
         grey_zone_lottery(
             candidates, merit, posterior.drop(columns=[col.RANK_HI50]), SelectionConfig()
         )
-    assert caught.value.issues["column"].tolist() == [col.RANK_HI50]
-    assert caught.value.issues["code"].tolist() == ["lottery.no_rank_intervals"]
+    assert caught.value.issues_frame["column"].tolist() == [col.RANK_HI50]
+    assert caught.value.issues_frame["code"].tolist() == ["lottery.no_rank_intervals"]
 
 
 def test_keys_are_uniform() -> None:
