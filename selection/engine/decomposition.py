@@ -150,7 +150,7 @@ class Decomposition:
         max_states: int = MAX_STATES,
     ) -> None:
         self.pool, self.rules = pool, tuple(rules)
-        self.max_states = max_states
+        self.max_options, self.max_states = max_options, max_states
         self.usable, self.reason = True, ""
         self.weight = lottery_weights(pool)
         soft = [r for r in self.rules if r.soft and r.penalty is None]
@@ -176,6 +176,7 @@ class Decomposition:
         self._wrank: IntArray | None = None
         self._last_base: tuple[bytes, IntArray | None] | None = None
         self._last_swaps: tuple[bytes, IntArray] | None = None
+        self._last_fixed: tuple[bytes, BoolArray] | None = None
         if len(self.rules) > 64:
             self._decline("more than 64 rules")
             return
@@ -362,7 +363,8 @@ class Decomposition:
             if found < 0:
                 return None
             mask = base.copy()
-            mask[pool.group_code == pool.group_code[rep]] = False
+            row = opts.members[chosen[pool.group_code[rep]]]
+            mask[row[row >= 0]] = False
             row = opts.members[found]
             mask[row[row >= 0]] = True
             return mask
@@ -432,9 +434,56 @@ class Decomposition:
         self._last_swaps = (key, answer)
         return answer
 
+    def stand_ins(self, base: BoolArray) -> IntArray | None:
+        """Per representative of ``base`` (by pool position), who replaces them when they
+        withdraw and everyone else stays, as :meth:`replace` answers (``-1``: no one alone;
+        then :meth:`replace` finds the smallest change); all at once. ``None`` with soft
+        rules (a withdrawal may then be answered by bending one) or when ``base`` is not
+        made of options."""
+        if not self.usable or self.has_soft:
+            return None
+        chosen = self._base_options(base)
+        if chosen is None:
+            return None
+        option = self._one_for_one(base, chosen)
+        answer = np.full(self.pool.n_candidates, -1, dtype=np.int64)
+        reps = np.flatnonzero(option >= 0)
+        rows = self.options.members[option[reps]]
+        fresh = (rows >= 0) & ~base[np.maximum(rows, 0)]
+        answer[reps] = np.where(fresh, rows, -1).max(axis=1)
+        return answer
+
+    def swappable(self, base: BoolArray) -> BoolArray | None:
+        """Who could replace some representative of ``base`` one for one, every other
+        representative staying, under every hard rule (soft rules may bend further), the
+        delegation-wide rows counted with the other groups fixed; ``None`` when ``base``
+        is not made of options (the caller checks swaps itself)."""
+        if not self.usable:
+            return None
+        chosen = self._base_options(base)
+        if chosen is None:
+            return None
+        opts = self.options
+        valid = opts.members >= 0
+        inside = base[np.maximum(opts.members, 0)] & valid
+        size = valid.sum(axis=1)
+        one_new = self._fixed_others(chosen) & (inside.sum(axis=1) == size - 1) & (size > 0)
+        newcomers = opts.members[one_new][~inside[one_new]]
+        found = np.zeros(self.pool.n_candidates, dtype=bool)
+        found[newcomers[newcomers >= 0]] = True
+        return found
+
     def _fixed_others(self, chosen: IntArray) -> BoolArray:
         """Options allowed by every hard rule, the delegation-wide rows counted with the
-        other groups' options ``chosen``."""
+        other groups' options ``chosen`` (remembered for the last ``chosen``)."""
+        key = chosen.tobytes()
+        if self._last_fixed is not None and self._last_fixed[0] == key:
+            return self._last_fixed[1]
+        allowed = self._find_fixed_others(chosen)
+        self._last_fixed = (key, allowed)
+        return allowed
+
+    def _find_fixed_others(self, chosen: IntArray) -> BoolArray:
         opts = self.options
         allowed = (opts.mask & self._bits(self.hard)) == 0
         if len(self.row_rule):
@@ -477,22 +526,30 @@ class Decomposition:
         key = base.tobytes()
         if self._last_base is not None and self._last_base[0] == key:
             return self._last_base[1]
-        opts = self.options
-        valid = opts.members >= 0
-        inside = (base[np.maximum(opts.members, 0)] & valid).sum(axis=1) == valid.sum(axis=1)
-        hits = np.flatnonzero(inside)
+        opts, pool = self.options, self.pool
         chosen: IntArray | None = None
-        per_group = np.bincount(self.pool.group_code[base], minlength=self.pool.n_groups)
-        if (
-            len(hits) == self.pool.n_groups
-            and np.array_equal(opts.group_of[hits], np.arange(self.pool.n_groups))
-            and np.array_equal(per_group, self.pool.seats)
-        ):
-            chosen = hits.astype(np.int64)
+        per_group = np.bincount(pool.group_code[base], minlength=pool.n_groups)
+        if np.array_equal(per_group, pool.seats) and not (base & ~pool.selectable).any():
+            # the options with the group's merit and weight sum, then their members
+            merit = np.zeros(pool.n_groups, dtype=np.int64)
+            keysum = np.zeros(pool.n_groups, dtype=np.int64)
+            np.add.at(merit, pool.group_code[base], pool.grid_merit[base])
+            np.add.at(keysum, pool.group_code[base], self.weight[base])
+            near = np.flatnonzero(
+                (opts.merit == merit[opts.group_of]) & (opts.keysum == keysum[opts.group_of])
+            )
+            rows = opts.members[near]
+            valid = rows >= 0
+            inside = (base[np.maximum(rows, 0)] & valid).sum(axis=1) == valid.sum(axis=1)
+            hits = near[inside]
+            if len(hits) == pool.n_groups and np.array_equal(
+                opts.group_of[hits], np.arange(pool.n_groups)
+            ):
+                chosen = hits.astype(np.int64)
         self._last_base = (key, chosen)
         return chosen
 
-    def counterfactuals(self, base: BoolArray) -> IntArray | None:
+    def counterfactuals(self, base: BoolArray, *, look: int = 64) -> IntArray | None:
         """Per pool position, the option its group takes when the candidate is forced out
         (members of ``base``) or in (everyone else selectable), every other group keeping
         its part of ``base``; ``-1`` when no option of the group allows it or the candidate
@@ -500,7 +557,8 @@ class Decomposition:
         rules, or ``base`` not made of options).
 
         Within the group the same order and tie rule apply as in the full selection; the
-        delegation-wide rows are evaluated with the other groups' tallies fixed.
+        delegation-wide rows are evaluated with the other groups' tallies fixed. ``look``
+        only trades speed (the same answers whatever it is).
         """
         if not self.usable or self.has_soft:
             return None
@@ -523,15 +581,26 @@ class Decomposition:
         found = best_in[:-1] < big
         answer[outside & found] = best_in[:-1][outside & found]
         reps = opts.members[chosen]  # (n_groups, width)
-        bounds = opts.start
+        free = np.flatnonzero(allowed)
+        at = np.searchsorted(free, opts.start)  # each group's allowed options: at[g]:at[g+1]
+        # the best option without a representative is nearly always among the first
+        # ``look`` allowed ones; the others are searched only where it is not
+        slots = at[:-1, None] + np.arange(look)[None, :]
+        inside = slots < at[1:, None]
+        candidates = free[np.minimum(slots, len(free) - 1)] if len(free) else slots
+        held = opts.members[candidates]  # (n_groups, look, width)
         for k in range(reps.shape[1]):
             rep = reps[:, k]
-            holds = (opts.members == rep[opts.group_of][:, None]).any(axis=1)
-            free = np.flatnonzero(allowed & ~holds)
-            at = np.searchsorted(free, bounds[:-1])
-            ok = (at < len(free)) & (rep >= 0)
-            ok[ok] &= free[at[ok]] < bounds[1:][ok]
-            answer[rep[ok]] = free[at[ok]]
+            without = inside & ~(held == rep[:, None, None]).any(axis=2)
+            hit = without.any(axis=1)
+            best = candidates[np.arange(len(rep)), np.argmax(without, axis=1)]
+            done = hit & (rep >= 0)
+            answer[rep[done]] = best[done]
+            for g in np.flatnonzero(~hit & (rep >= 0) & (at[1:] - at[:-1] > look)).tolist():
+                rest = free[at[g] + look : at[g + 1]]
+                ok = ~(opts.members[rest] == rep[g]).any(axis=1)
+                if ok.any():
+                    answer[rep[g]] = rest[int(np.argmax(ok))]
         return answer
 
     # -- menus ---------------------------------------------------------------------------
@@ -594,28 +663,31 @@ class _Classes:
         n_rows = opts.tally.shape[1]
         width = opts.tally.max(axis=0) + 1 if opts.n and n_rows else np.ones(n_rows, np.int64)
         radix = np.concatenate(([1], np.cumprod(width)[:-1]))[:n_rows]
-        code = opts.tally.astype(np.int64) @ radix.astype(np.int64)
-        bits = np.bitwise_or.reduce(opts.mask) if opts.n else np.uint64(0)
-        used = [k for k in range(64) if int(bits) >> k & 1]
+        code = (
+            (opts.tally.astype(np.int64) * radix.astype(np.int64)).sum(axis=1)
+            if n_rows
+            else np.zeros(opts.n, dtype=np.int64)
+        )
+        bits = int(np.bitwise_or.reduce(opts.mask)) if opts.n else 0
+        n_bits = bits.bit_length()  # the rules ever bent are among the first n_bits
         n_codes = int(np.prod(width)) if n_rows else 1
         n_groups = len(opts.start) - 1
-        if n_groups * n_codes * 2 ** len(used) <= 2**25:
-            # the rules ever bent, as a dense bit field: classes index a small table
-            dense = np.zeros(opts.n, dtype=np.int64)
-            for i, k in enumerate(used):
-                dense |= ((opts.mask >> np.uint64(k)) & np.uint64(1)).astype(np.int64) << i
-            cls = (opts.group_of.astype(np.int64) * n_codes + code) << len(used) | dense
-            first_of = np.full(n_groups * n_codes << len(used), opts.n, dtype=np.int64)
+        if n_groups * n_codes << n_bits <= 2**25:
+            cls = (opts.group_of.astype(np.int64) * n_codes + code) << n_bits
+            cls |= opts.mask.astype(np.int64)
+            first_of = np.full(n_groups * n_codes << n_bits, opts.n, dtype=np.int64)
             np.minimum.at(first_of, cls, np.arange(opts.n, dtype=np.int64))
             present = np.flatnonzero(first_of < opts.n)
             first = first_of[present]
-            inverse = np.searchsorted(present, cls)
+            position = np.zeros(len(first_of), dtype=np.int64)
+            position[present] = np.arange(len(present))
+            inverse = position[cls]
         else:
             masks, mask_id = np.unique(opts.mask, return_inverse=True)
             cls = (opts.group_of.astype(np.int64) * n_codes + code) * len(masks) + mask_id
             _, first, inverse = np.unique(cls, return_index=True, return_inverse=True)
         same = opts.merit == opts.merit[first][inverse]
-        ties = np.bincount(inverse, weights=same, minlength=len(first))
+        ties = np.bincount(inverse[same], minlength=len(first)).astype(float)
         return _Classes(
             opts.group_of[first].astype(np.int64),
             first.astype(np.int64),

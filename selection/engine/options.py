@@ -45,7 +45,7 @@ from selection.model.rule import Constraint, Counts
 
 __all__ = ["CHUNK", "Options", "combinations", "enumerate_options", "full_count", "lottery_weights"]
 
-CHUNK = 400_000
+CHUNK = 100_000
 """Options enumerated per chunk of groups (bounds the memory of the temporary arrays)."""
 
 
@@ -258,21 +258,25 @@ def _fill(
         order = np.argsort(-(spread * span + keysum), axis=1, kind="stable")
     else:
         order = np.lexsort((-keysum, -merit), axis=-1)
-    index = (out.start[part][:, None] + np.arange(n_opt)).ravel()
+    contiguous = bool(np.all(np.diff(part) == 1))
+    index: slice | np.ndarray = (
+        slice(int(out.start[part[0]]), int(out.start[part[-1] + 1]))
+        if contiguous
+        else (out.start[part][:, None] + np.arange(n_opt)).ravel()
+    )
     rows = table[order]  # (G, C, s) local indices, in the tie order
     out.members[index, :s] = np.take_along_axis(local[:, None, :], rows, axis=2).reshape(-1, s)
     out.merit[index] = np.take_along_axis(merit, order, axis=1).ravel()
     out.keysum[index] = np.take_along_axis(keysum, order, axis=1).ravel()
-    mask = np.zeros((n_part, n_opt), dtype=np.uint64)
+    mask = np.zeros((n_part, n_opt), dtype=np.uint64)  # in the table's order, then sorted
     for k, c in counted:
         bend = _bends(c, chunk, base[k][part][:, None])
         if not bend.any():
             continue
-        bend = np.take_along_axis(bend, order, axis=1)
         mask |= (bend > 0).astype(np.uint64) << np.uint64(k)
         if k in column_of_soft:
-            out.bends[index, column_of_soft[k]] = bend.ravel()
-    out.mask[index] = mask.ravel()
+            out.bends[index, column_of_soft[k]] = np.take_along_axis(bend, order, axis=1).ravel()
+    out.mask[index] = np.take_along_axis(mask, order, axis=1).ravel()
     column = 0
     for c, row_keys in coupled:
         member, key = c.member[local], c.key[local]

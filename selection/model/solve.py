@@ -404,7 +404,9 @@ class _Pulp:
 
 
 def _backend(model: Model, solver: str, fix: Mapping[int, int] | None) -> _Backend:
-    if solver == "highs":
+    # "auto" (the config's default) means the decomposition where it answers; where the
+    # integer programme is solved instead, HiGHS solves it.
+    if solver in ("highs", "auto"):
         return _Highs(model, fix)
     if solver == "cbc":
         return _Pulp(model, fix)

@@ -252,7 +252,8 @@ def xlsx_bytes(
             sheet = book.add_worksheet(title)
             sheet.freeze_panes(1, 0)
             header = [str(column) for column in frame.columns]
-            _write_table(sheet, header, _plain_rows(frame), header_format=bold)
+            _write_table(sheet, header, (), header_format=bold)
+            _write_columns(sheet, frame)
     return buffer.getvalue()
 
 
@@ -414,18 +415,55 @@ def _write_table(
             writers.get(type(value), _write_other)(sheet, row, column, value)
 
 
-def _plain_rows(frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
-    """Yield the rows of ``frame`` as :func:`plain_value` values, floats rounded as
-    :func:`_rounded` rounds them (built column by column: far faster than row by row)."""
-    columns = []
+def _plain_columns(frame: pd.DataFrame) -> Iterator[list[object]]:
+    """Yield the columns of ``frame`` as lists of :func:`plain_value` values, floats
+    rounded as :func:`_rounded` rounds them."""
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         if pd.api.types.is_float_dtype(column.dtype):
             column = _round(column)
-        columns.append([plain_value(value) for value in column.tolist()])
-    if not columns:  # no columns: one empty row per row, as the frame has
-        yield from (() for _ in range(len(frame)))
-    yield from zip(*columns, strict=True)
+        yield [plain_value(value) for value in column.tolist()]
+
+
+def _plain_text(text: str) -> bool:
+    """Whether ``write_string`` stores ``text`` as given (see :func:`_write_text`)."""
+    return (
+        0 < len(text) <= _MAX_TEXT_LENGTH // 2
+        and not (text.startswith("<r>") and text.endswith("</r>"))
+        and _CAREFUL.search(text) is None
+    )
+
+
+def _write_columns(sheet: Any, frame: pd.DataFrame) -> None:
+    """Write ``frame`` below the header of ``sheet``, a column at a time.
+
+    Each cell is written as :func:`_write_table` writes it; what can be decided once per
+    column (its Python types) or once per distinct text (whether it needs care) is, so
+    that a column of plain text or of finite numbers costs one XlsxWriter call per cell.
+    """
+    for column, values in enumerate(_plain_columns(frame)):
+        kinds = set(map(type, values))
+        if kinds <= {str, type(None)}:
+            write_string = sheet.write_string
+            plain = {text for text in set(values) - {None} if _plain_text(text)}  # type: ignore[arg-type]
+            for row, text in enumerate(values, start=1):
+                if text in plain:
+                    write_string(row, column, text)
+                elif text is not None:
+                    _write_text(sheet, row, column, text)  # type: ignore[arg-type]
+        elif kinds <= {float, int, type(None)} and bool not in kinds:
+            write_number = sheet.write_number
+            for row, number in enumerate(values, start=1):
+                if number is None:
+                    continue
+                if type(number) is float and math.isfinite(number):
+                    write_number(row, column, number)
+                else:
+                    _CELL_WRITERS[type(number)](sheet, row, column, number)
+        else:
+            writers = _CELL_WRITERS
+            for row, value in enumerate(values, start=1):
+                writers.get(type(value), _write_other)(sheet, row, column, value)
 
 
 _NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

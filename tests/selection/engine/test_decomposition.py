@@ -141,8 +141,37 @@ def test_counterfactuals_are_the_programmes(event: Event) -> None:
     expected = counterfactuals(model, result, exhaustive=False)
     got = counterfactuals_from(engine, mask)
     assert got is not None
+    wide, narrow = engine.counterfactuals(mask), engine.counterfactuals(mask, look=1)
+    assert wide is not None and narrow is not None
+    assert wide.tolist() == narrow.tolist()
     pd.testing.assert_frame_equal(got, expected)
     limited = counterfactuals(model, result, limit=3, exhaustive=False)
     got_limited = counterfactuals_from(engine, mask, limit=3)
     assert got_limited is not None
     pd.testing.assert_frame_equal(got_limited, limited)
+
+
+@settings(
+    max_examples=max(20, settings().max_examples // 2),
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+)
+@given(events(max_rules=3, max_delegations=300))
+def test_swaps_are_the_swap_checks(event: Event) -> None:
+    from selection.analysis.reserves import SwapCheck
+    from selection.model.selection import Selection
+
+    pool = prepare_pool(event.candidates, event.merit, event.config)
+    rules = [seats_rule(event.config), *event.rules]
+    engine = Decomposition(pool, rules)
+    if not engine.usable:
+        return
+    found = engine.solve(count=False)
+    if found is None:
+        return
+    got = engine.swappable(found.mask)
+    assert got is not None
+    swaps = SwapCheck(Selection.from_mask(pool, found.mask), rules, soft_may_bend=True)
+    for s in np.flatnonzero(pool.selectable & ~found.mask).tolist():
+        reps = np.flatnonzero(found.mask & (pool.group_code == pool.group_code[s])).tolist()
+        assert got[s] == any(swaps.keeps(rep, s) for rep in reps), s
