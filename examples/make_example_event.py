@@ -708,6 +708,11 @@ exclude_jurors = ["J8"]
 # Candidates who cannot travel: they become ineligible.
 withdraw = ["AF-01"]
 
+# Or: the delegation was announced and AF-01 withdrew. With keep_delegation = true everyone
+# else stays (as far as the rules allow) and only AF-01's seat changes: the question the
+# named reserves answer (it needs withdraw).
+# keep_delegation = true
+
 # Rules removed, by their name in event.toml.
 remove_rules = ["two per country"]
 

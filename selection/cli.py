@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import io
 import os
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     import pandas as pd
 
+    from scoring.event import Event
     from selection.outputs.text import Style
 
 # The library is imported inside the commands, so `schema`, `init` and `--help` start fast
@@ -277,6 +279,7 @@ def _run_options(parser: argparse.ArgumentParser, *, out_required: bool) -> None
 
 def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
     from scoring.errors import issues_from_frame
+    from scoring.ingest import attribute_values
     from scoring.ingest.load import load_event
     from scoring.pipeline import score_event
     from selection.facade import preflight
@@ -284,6 +287,10 @@ def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
 
     event = load_event(args.event)
     console.print(format_event_summary(event))
+    census = _format_attribute_values(attribute_values(event.candidates, event.config))
+    if census:
+        console.print("")
+        console.print(census)
     # What run would stop on before solving: the rules against the candidates, the counts,
     # and the jury design (scoring's warnings: a disconnected design, say).
     scored = score_event(event, diagnostics=False)
@@ -305,6 +312,83 @@ def _cmd_check(args: argparse.Namespace, console: _Console) -> int:
         return EXIT_INVALID
     console.print("No errors." + (" Look at the warnings above." if issues else ""))
     return EXIT_OK
+
+
+_MAX_VALUES_SHOWN = 30
+"""At most this many values of one attribute in ``check``'s census (beyond the values a
+rule names, which are always shown)."""
+
+
+def _format_attribute_values(census: pd.DataFrame) -> str:
+    """Render :func:`scoring.ingest.attribute_values` for ``check``: one line per attribute.
+
+    Each value shows its number of candidates and, in brackets, the rules that count it;
+    when every value is counted by the same rules (``max_per``: two per country), they are
+    named once after the attribute. Blank cells show as ``(blank)``; how many of the
+    candidates counted are not eligible (no rule counts them) follows on a line of its own.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> census = pd.DataFrame({"attribute": ["gender"] * 3, "value": ["F", "M", None],
+    ...     "n_candidates": [37, 42, 1], "n_eligible": [36, 42, 1],
+    ...     "rule": ["woman in every group; 45% women overall", "man in every group", ""]})
+    >>> print(_format_attribute_values(census))
+    Values of the attributes the rules count (number of candidates):
+      gender: F 37 (woman in every group; 45% women overall), M 42 (man in every group),
+        (blank) 1 (no rule counts it)
+        of these, not eligible: F 1
+    """
+    import textwrap
+
+    if census.empty:
+        return ""
+    lines = ["Values of the attributes the rules count (number of candidates):"]
+    for attribute, rows in census.groupby("attribute", sort=True):
+        records = rows.to_dict("records")
+        named = [r for r in records if isinstance(r["value"], str)]
+        rules = {str(r["rule"]) for r in named}
+        shared = next(iter(rules)) if len(rules) == 1 and len(named) > 1 else ""
+        shown: list[str] = []
+        hidden = 0
+        for record in records:
+            blank = not isinstance(record["value"], str)
+            value = "(blank)" if blank else str(record["value"])
+            rule = str(record["rule"])
+            if not rule and not blank and len(shown) >= _MAX_VALUES_SHOWN:
+                hidden += 1
+                continue
+            text = f"{value} {int(record['n_candidates'])}"
+            if shared and blank:
+                text += " (not counted)"
+            elif not shared:
+                text += f" ({rule})" if rule else " (no rule counts it)"
+            shown.append(text)
+        if hidden:
+            shown.append(f"and {hidden} more value{'' if hidden == 1 else 's'}")
+        head = f"{attribute} ({shared})" if shared else str(attribute)
+        ineligible = [
+            f"{'(blank)' if not isinstance(r['value'], str) else r['value']} "
+            f"{int(r['n_candidates']) - int(r['n_eligible'])}"
+            for r in records
+            if int(r["n_eligible"]) < int(r["n_candidates"])
+        ]
+        texts = [(f"{head}:", shown, "  ")]
+        if ineligible:
+            texts.append(("of these, not eligible:", ineligible, "    "))
+        for label, items, indent in texts:
+            # A line breaks between values only, never inside "(blank) 1" or a rule name.
+            whole = [item.replace(" ", "\0") for item in items]
+            wrapped = textwrap.wrap(
+                " ".join([label, *(f"{w}," for w in whole[:-1]), *whole[-1:]]),
+                width=92,
+                initial_indent=indent,
+                subsequent_indent="    ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            lines.extend(line.replace("\0", " ") for line in wrapped)
+    return "\n".join(lines)
 
 
 def _cmd_schema(args: argparse.Namespace, console: _Console) -> int:
@@ -348,7 +432,7 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
     out = Path(args.out)
     console.progress(f"Reading and checking {event_path} ...")
     clock = time.perf_counter()
-    event = load_event(event_path)
+    event = _with_seed(load_event(event_path), args.seed)
     timings = {"ingest": time.perf_counter() - clock}
     if getattr(args, "cross_check", False):  # as if event.toml said so, which the audit shows
         event = event.with_selection(
@@ -399,6 +483,22 @@ def _run(event_path: Path | str, args: argparse.Namespace, console: _Console) ->
     return EXIT_INFEASIBLE if infeasible else EXIT_OK
 
 
+def _with_seed(event: Event, seed: int | None) -> Event:
+    """Return ``event`` run with ``--seed`` when one is given on the command line.
+
+    The seed becomes the event's ``[selection] seed`` (so audit.json records the seed used
+    in its config, and re-running that config reproduces the run), and the warning that no
+    seed was given (``config.default_seed``) no longer applies: it is dropped, so neither
+    the console nor the report says "No seed given, using 2019".
+    """
+    if seed is None:
+        return event
+    event = event.with_selection(event.config.selection.model_copy(update={"seed": seed}))
+    warnings = event.warnings
+    kept = warnings[warnings["code"] != "config.default_seed"].reset_index(drop=True)
+    return dataclasses.replace(event, warnings=kept)
+
+
 def _cmd_run(args: argparse.Namespace, console: _Console) -> int:
     return _run(args.event, args, console)
 
@@ -413,7 +513,7 @@ def _cmd_explain(args: argparse.Namespace, console: _Console) -> int:
     from scoring.ingest.load import load_event
     from selection.pipeline import run_event
 
-    event = load_event(args.event)
+    event = _with_seed(load_event(args.event), args.seed)
     if args.candidate_id not in set(event.candidates["candidate_id"]):
         from scoring.ingest.scores import closest
 

@@ -704,6 +704,10 @@ def select(
     fixed = {sub.position(i): code for i, code in (given_reasons or {}).items()}
     tell("reasons", 0, 1)
     reason, binding = reasons(sub, rules, chosen, removals if explain else None, fixed=fixed)
+    if given is not None and not given_reasons:
+        # A delegation the user gave was not chosen on merit under the rules, so the
+        # reasons that compare with the optimum (merit, a rule, a tie) do not apply to it.
+        reason, binding = _given_reasons(reason, binding)
     tell("reasons", 1, 1)
     lap("reasons")
     substitutes: dict[str, str] = {}
@@ -761,8 +765,10 @@ def select(
         objective=objective,
         delegation=delegation,
         ranking=ranking,
-        n_optimal=result.n_optimal,
-        ties_capped=result.ties_capped,
+        # The count of the groups that have a delegation (the feasible ones when others are
+        # infeasible on their own), as the objective beside it.
+        n_optimal=work.result.n_optimal if chosen is not None else result.n_optimal,
+        ties_capped=work.result.ties_capped if chosen is not None else result.ties_capped,
         ties=_ties(work.model, work.result) if chosen is not None else _ties(model, None),
         group_status=status,
         constraints=table,
@@ -774,9 +780,37 @@ def select(
         seed=seed,
         solver=result.solver,
         grid_step=pool.grid_step,
-        message=_message(result, pool, objective, infeasibility, given_note, status),
+        message=_message(
+            result,
+            pool,
+            objective,
+            infeasibility,
+            given_note,
+            status,
+            kept=work.result if chosen is not None else None,
+        ),
         timings=timings,
     )
+
+
+_OF_THE_OPTIMUM = frozenset(
+    f"{side}.{why}"
+    for side in ("selected", "not_selected")
+    for why in ("merit", "rule", "rules", "tie_break")
+)
+"""Reason codes that compare a candidate with the optimum under the rules."""
+
+
+def _given_reasons(reason: Sequence[str], binding: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``reason`` and ``binding`` for a delegation the user gave: each reason that compares
+    with the optimum becomes ``selected.given`` / ``not_selected.given`` (and names no rule);
+    the others (required, excluded, below the minimum merit, infeasible) stay."""
+    codes, rules = list(reason), list(binding)
+    for k, code in enumerate(codes):
+        if code in _OF_THE_OPTIMUM:
+            codes[k] = code.split(".")[0] + ".given"
+            rules[k] = ""
+    return codes, rules
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -873,14 +907,24 @@ def _message(
     infeasibility: Infeasibility | None,
     given_note: str = "",
     group_status: Mapping[str, str] | None = None,
+    kept: SolveResult | None = None,
 ) -> str:
     if infeasibility is not None:
         done = sorted(g for g, state in (group_status or {}).items() if state == "optimal")
         if done:
+            # ``kept``: the solve of the groups that have their representatives.
+            n_optimal = kept.n_optimal if kept is not None else 1
+            capped = kept is not None and kept.ties_capped
+            ties = (
+                f"; {n_optimal}{'+' if capped else ''} optimal delegations of them tie (the "
+                "seeded lottery decided)"
+                if n_optimal > 1 or capped
+                else ""
+            )
             return (
                 infeasibility.describe()
                 + f"\nThe other groups have their representatives ({', '.join(done)}): no "
-                "delegation-wide rule involves the groups in conflict."
+                f"delegation-wide rule involves the groups in conflict{ties}."
             )
         return infeasibility.describe()
     if result.status is SolveStatus.GIVEN:

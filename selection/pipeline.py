@@ -111,7 +111,9 @@ def run_event(
     done = time.perf_counter()
     timings = {"scoring": scored_at - start, "selection": done - scored_at}
     drawn = None
-    if event.config.selection.lottery == "grey-zone" and selected.infeasibility is None:
+    # A given delegation (announced, or kept after a withdrawal) is never drawn again.
+    lottery = event.config.selection.lottery == "grey-zone" and given is None
+    if lottery and selected.infeasibility is None:
         from selection.uncertainty.lottery import grey_zone_lottery, lottery_reasons
 
         posterior = scored.posterior

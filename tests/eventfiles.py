@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -118,3 +119,28 @@ per_group = 1
         encoding="utf-8",
     )
     return folder
+
+
+WOMAN_RULE = """
+[[selection.constraints]]
+name = "woman in every group"
+kind = "at_least"
+attribute = "gender"
+value = "F"
+count = 1
+"""
+"""A rule to paste into event.toml (``extra=``): at least one woman in every group."""
+
+
+def write_ods(path: Path) -> None:
+    """Write at ``path`` the start of an OpenDocument spreadsheet (its zip and mimetype)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+
+
+def write_numbers_folder(path: Path) -> None:
+    """Replace the file at ``path`` by an Apple Numbers package (a folder)."""
+    path.unlink()  # a Numbers document saved as a package is a folder
+    (path / "Index").mkdir(parents=True)
+    (path / "Index" / "Document.iwa").write_bytes(b"\x00")

@@ -174,7 +174,9 @@ def parse_bool(value: object) -> bool | None:
     return None
 
 
-MarkKind = Literal["number", "blank", "not_scored", "boolean", "date", "excel_error", "not_number"]
+MarkKind = Literal[
+    "number", "blank", "not_scored", "boolean", "date", "excel_error", "not_number", "ambiguous"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,10 @@ class ParsedMark:
 
     kind: MarkKind
     value: float = math.nan
+
+
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3},[0-9]{3}")
+"""A number that reads two ways where the comma is the decimal mark: ``1,234``."""
 
 
 def parse_mark(value: object, *, not_scored: frozenset[str], decimal_comma: bool) -> ParsedMark:
@@ -226,6 +232,8 @@ def parse_mark(value: object, *, not_scored: frozenset[str], decimal_comma: bool
     if text.casefold() in not_scored:
         return ParsedMark("not_scored")
     candidate = text.replace(" ", "")
+    if decimal_comma and _THOUSANDS.match(candidate):
+        return ParsedMark("ambiguous")  # 1,234: a decimal comma, or a thousands separator?
     if decimal_comma and candidate.count(",") == 1 and "." not in candidate:
         candidate = candidate.replace(",", ".")
     try:

@@ -232,11 +232,10 @@ class _TargetIndex:
         3 project."""
         in_project = self.project_of.notna().to_numpy()
         candidate = self.candidate
-        return np.where(
-            candidate >= 0,
-            np.where(in_project[candidate], 1, 2),
-            np.where(self.project >= 0, 3, 0),
-        )
+        known = candidate >= 0
+        solo = np.full(len(candidate), 2)
+        solo[known] = np.where(in_project[candidate[known]], 1, 2)  # -1 indexes nothing
+        return np.where(known, solo, np.where(self.project >= 0, 3, 0))
 
     def expected(self, level: str) -> tuple[np.ndarray, np.ndarray]:
         """The targets that should have marks at ``level``, and their codes among the

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import pandas as pd
 from scoring import columns as col
 from scoring.config import EventConfig
 from scoring.errors import Issue
-from scoring.ingest.cells import parse_mark, report_blanks, text_codes, totals_rows
+from scoring.ingest.cells import ParsedMark, parse_mark, report_blanks, text_codes, totals_rows
 from scoring.ingest.marks import Marks, key_dtype
 from scoring.ingest.readers import RawTable, header_key
 from scoring.ingest.textscan import totals_labels
@@ -38,6 +38,8 @@ _MARK_HINTS = {
     "column as Number and type the mark again.",
     "excel_error": "is an Excel error: a formula in this cell failed. Fix the formula or "
     "type the value.",
+    "ambiguous": "reads two ways: {decimal} with a decimal comma, or {whole} with a "
+    "thousands separator. Type the mark without a thousands separator (e.g. {decimal}).",
 }
 
 
@@ -175,6 +177,7 @@ def _parse_marks(table: RawTable, column: str, config: EventConfig, report: Repo
     ]
     values = np.append([p.value if p.kind == "number" else np.nan for p in parsed], np.nan)[codes]
     shown_tokens = ", ".join(f"'{t}'" for t in config.event.not_scored) or "none configured"
+    _report_spaced_numbers(table, column, codes, uniques, parsed, report)
     for code, mark in enumerate(parsed):
         if mark.kind in ("number", "blank"):
             continue
@@ -200,7 +203,11 @@ def _parse_marks(table: RawTable, column: str, config: EventConfig, report: Repo
             if mark.kind == "excel_error" and table.typed
             else (f"score.{mark.kind}")
         )
-        hint = _MARK_HINTS[mark.kind].format(tokens=shown_tokens)
+        hint = _MARK_HINTS[mark.kind].format(
+            tokens=shown_tokens,
+            decimal=value.strip().replace(",", "."),
+            whole=value.strip().replace(",", ""),
+        )
         for position in positions:
             cell = getattr(uniques[code], "cell", None)
             where = f"Cell {cell} " if cell else "The cell "
@@ -216,6 +223,42 @@ def _parse_marks(table: RawTable, column: str, config: EventConfig, report: Repo
                 )
             )
     return values
+
+
+def _report_spaced_numbers(
+    table: RawTable,
+    column: str,
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    parsed: Sequence[ParsedMark],
+    report: Report,
+) -> None:
+    """Warn once per column about numbers typed with spaces (``' 5 '``, a no-break space
+    after ``6``): they are read as the number, and the rows are listed."""
+    spaced = [
+        k
+        for k, (u, mark) in enumerate(zip(uniques, parsed, strict=True))
+        if mark.kind == "number" and isinstance(u, str) and any(c.isspace() for c in u)
+    ]
+    if not spaced:
+        return
+    positions = np.flatnonzero(np.isin(codes, spaced))
+    rows = np.sort(table.rows[positions])
+    first = int(positions[np.argmin(table.rows[positions])])
+    value = str(uniques[codes[first]])
+    report(
+        sheet_issue(
+            table,
+            "warning",
+            "text.normalised",
+            f"{len(rows)} mark(s) were typed with spaces around or inside the number, which "
+            f"were removed (rows {row_list(rows)}; e.g. {value!r} -> "
+            f"{parsed[codes[first]].value:g}).",
+            row=int(rows[0]),
+            column=column,
+            value=value,
+        )
+    )
 
 
 def _long_marks(

@@ -300,26 +300,37 @@ def report_variants(
         same.sort(key=lambda c: (-counts[c], str(uniques[c])))  # the commonest spelling first
         canonical = str(uniques[same[0]])
         shown = " and ".join(f"'{uniques[c]}' ({row_span(rows[codes == c])})" for c in same)
-        first_variant = str(uniques[same[1]])
-        hint = (
-            f", or, if they are one, declare the other spelling in event.toml: "
-            f"{alias_hint('aliases', alias, first_variant, canonical)}"
-            if alias
-            else ""
-        )
-        report(
-            Issue(
-                "error",
-                "id.near_duplicate",
-                f"{what.capitalize()} {shown} {describe_difference(canonical, first_variant)}: "
-                f"they would be read as different {what}. Write them identically{hint}.",
-                file=file,
-                sheet=sheet,
-                row=int(rows[codes == same[1]][0]),
-                column=column,
-                value=first_variant,
+        variants = [str(uniques[c]) for c in same[1:]]
+        differences = (
+            describe_difference(canonical, variants[0])
+            if len(variants) == 1
+            else "differ ("
+            + "; ".join(
+                f"'{v}' {describe_difference(canonical, v).replace('differ ', '', 1)}"
+                for v in variants
             )
+            + ")"
         )
+        for code, variant in zip(same[1:], variants, strict=True):  # each spelling located
+            hint = (
+                f", or, if they are one, declare the other spelling in event.toml: "
+                f"{alias_hint('aliases', alias, variant, canonical)}"
+                if alias
+                else ""
+            )
+            report(
+                Issue(
+                    "error",
+                    "id.near_duplicate",
+                    f"{what.capitalize()} {shown} {differences}: "
+                    f"they would be read as different {what}. Write them identically{hint}.",
+                    file=file,
+                    sheet=sheet,
+                    row=int(rows[codes == code][0]),
+                    column=column,
+                    value=variant,
+                )
+            )
         reported.update(same)
     return reported
 

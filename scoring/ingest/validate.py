@@ -85,6 +85,7 @@ ISSUE_CODES: dict[str, str] = {
     "be ignored); the closest id or the candidate of that name is suggested.",
     "score.not_scored": "A 'not scored' token was read as no mark.",
     "score.not_number": "A score cell is text that is not a number.",
+    "score.ambiguous": "A score reads two ways (1,234: a decimal comma or a thousands separator).",
     "score.boolean": "A score cell holds TRUE/FALSE.",
     "score.date": "A score cell holds a date.",
     "score.excel_error": "A score cell holds an Excel error.",

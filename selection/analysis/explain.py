@@ -94,6 +94,8 @@ REASONS: dict[str, str] = {
     "not_selected.merit": "not enough merit for a seat: whichever rules are left out, they "
     "are not selected",
     "not_selected.infeasible": "no delegation satisfies every rule",
+    "selected.given": "in the delegation given to the tool, which did not choose it",
+    "not_selected.given": "not in the delegation given to the tool, which did not choose it",
     "selected.kept": "kept from the delegation as announced",
     "selected.replacement": "steps in for a representative who withdrew; everyone else stays",
     "selected.lottery": "in the grey zone (their 50% rank interval crosses the cut-off); "
@@ -196,23 +198,25 @@ def _flips(
         if len(removable) <= MAX_EXACT_RULES
         else [1, 2, len(removable)]
     )
-    open_ = set(wanted)
+    open_ = np.zeros(len(selected), dtype=bool)
+    open_[list(wanted)] = True
     found: dict[int, list[tuple[int, ...]]] = {}
     for size in sizes:
         hits: dict[int, list[tuple[int, ...]]] = {}
         for dropped in itertools.combinations(removable, size):
-            if not open_:
+            if not open_.any():
                 break
             mask = removals.without(frozenset(dropped))
             if mask is None:
                 continue
-            for p in sorted(p for p in open_ if mask[p] != selected[p]):
+            flipped = np.flatnonzero(open_ & (mask != selected))
+            for p in flipped.tolist():
                 hits.setdefault(p, []).append(dropped)
             if size > 1:
-                open_ -= set(hits)  # one smallest combination is enough to name
+                open_[flipped] = False  # one smallest combination is enough to name
         for p, sets in hits.items():
             found[p] = sets
-            open_.discard(p)
+            open_[p] = False
     return found
 
 
@@ -304,12 +308,12 @@ def reasons(
             codes.append("not_selected.infeasible")
         else:
             state = "selected" if selected[p] else "not_selected"
-            if selected[p] and p in required:
+            if p in fixed:  # the reason this delegation gives (a replacement, a draw)
+                codes.append(fixed[p])
+            elif selected[p] and p in required:
                 codes.append("selected.required")
             elif not selected[p] and p in ruled_out:
                 codes.append(ruled_out[p])
-            elif p in fixed:
-                codes.append(fixed[p])
             elif varies[p]:
                 codes.append(f"{state}.tie_break")
             elif removals is None:

@@ -198,6 +198,10 @@ class Replacements:
         self.solver, self.time_limit = solver, time_limit
         self.engine = engine if engine is not None else Decomposition(selection.pool, rules)
         self._model: Model | None = None
+        # A rule met "as far as available" asks less once someone withdraws, as the what-if
+        # that withdraws them (made ineligible) finds: then each withdrawal is answered on
+        # the pool without them.
+        self.availability = any(rule.depends_on_availability for rule in self.rules)
 
     def after(self, withdrawn: Sequence[int]) -> BoolArray | None:
         """Pool mask of the delegation once ``withdrawn`` (pool positions) are out.
@@ -207,14 +211,22 @@ class Replacements:
         pool, base = self.selection.pool, self.selection.mask
         out = np.zeros(pool.n_candidates, dtype=bool)
         out[list(withdrawn)] = True
-        if self.engine.usable:
+        engine, model_cache = self.engine, True
+        if self.availability:
+            pool = pool.without(list(withdrawn))
+            limits = {"max_options": self.engine.max_options, "max_states": self.engine.max_states}
+            engine, model_cache = Decomposition(pool, self.rules, **limits), False
+        if engine.usable:
             try:
-                return self.engine.replace(base, list(withdrawn))
+                return engine.replace(base, list(withdrawn))
             except RuntimeError:
                 pass  # more states than the decomposition keeps: the programme answers
-        if self._model is None:
-            self._model = build_model(pool, self.rules)
-        model = self._model
+        if not model_cache:
+            model = build_model(pool, self.rules)
+        else:
+            if self._model is None:
+                self._model = build_model(pool, self.rules)
+            model = self._model
         keep = np.zeros(model.n_cols, dtype=np.int64)
         keep[: model.n_x] = (base & ~out)[model.x_positions]
         staged = dataclasses.replace(model, stages=(Stage("keep", keep), *model.stages))
@@ -319,9 +331,15 @@ def reserves(
     before = _bends(selection, rules)
     substitutes: dict[str, str] = {}
     changes: dict[str, Change] = {}
+    fast = replacements.engine.usable and not replacements.availability
+    stand_in = replacements.engine.stand_ins(chosen) if fast else None
     for rep in selection.positions.tolist():
-        after = replacements.after([rep])
         rep_id = str(ids[rep])
+        if stand_in is not None and stand_in[rep] >= 0:  # one for one, no soft rule to bend
+            substitutes[rep_id] = str(ids[stand_in[rep]])
+            changes[rep_id] = Change((substitutes[rep_id],), (), ())
+            continue
+        after = replacements.after([rep])
         if after is None:
             substitutes[rep_id] = ""
             continue
@@ -333,21 +351,29 @@ def reserves(
         )
         changes[rep_id] = change
         substitutes[rep_id] = change.single
-    swaps = SwapCheck(selection, rules, soft_may_bend=True)
+    can_swap = replacements.engine.swappable(chosen) if fast else None
+    swaps = SwapCheck(selection, rules, soft_may_bend=True) if can_swap is None else None
     order = np.lexsort((pool.lottery, -pool.grid_merit, pool.group_code))
+    bounds = np.searchsorted(pool.group_code[order], np.arange(pool.n_groups + 1))
     named: dict[str, list[str]] = {}
     for rep_id, sub in substitutes.items():
         if sub:
             named.setdefault(sub, []).append(rep_id)
     records = []
     for g in range(pool.n_groups):
-        in_group = order[pool.group_code[order] == g]
-        reps = [int(p) for p in in_group if chosen[p]]
+        in_group = order[bounds[g] : bounds[g + 1]]
+        reps = in_group[chosen[in_group]].tolist()
+        others = in_group[pool.selectable[in_group] & ~chosen[in_group]].tolist()
         rank = 0
-        for s in (int(p) for p in in_group if pool.selectable[p] and not chosen[p]):
+        for s in others:
             if n_reserves is not None and rank >= n_reserves:
                 break
-            if str(ids[s]) in named or any(swaps.keeps(rep, s) for rep in reps):
+            fits = (
+                bool(can_swap[s])
+                if can_swap is not None
+                else swaps is not None and any(swaps.keeps(rep, s) for rep in reps)
+            )
+            if str(ids[s]) in named or fits:
                 rank += 1
                 records.append(
                     (

@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -211,6 +212,28 @@ class Pool:
             "positions", lambda: {str(c): i for i, c in enumerate(self.candidate_ids)}
         )
         return index.get(str(candidate_id), -1)
+
+    def without(self, positions: Sequence[int]) -> Pool:
+        """Return the pool with the candidates at ``positions`` no longer eligible (in the
+        same order: every other position is unchanged), as when they withdraw.
+
+        Examples
+        --------
+        >>> pool = prepare_pool(*example_event(), SelectionConfig(per_group=2))
+        >>> gone = pool.without([pool.position("c1")])
+        >>> int(gone.selectable.sum()), bool(gone.eligible[pool.position("c1")])
+        (5, False)
+        """
+        out = np.zeros(self.n_candidates, dtype=bool)
+        out[list(positions)] = True
+        eligible, selectable = self.eligible & ~out, self.selectable & ~out
+        column = np.full(self.n_candidates, -1, dtype=np.int64)
+        column[selectable] = np.arange(int(selectable.sum()))
+        frame = self.frame.copy()
+        frame[col.ELIGIBLE] = frame[col.ELIGIBLE].astype(bool) & ~out
+        return dataclasses.replace(
+            self, frame=frame, eligible=eligible, selectable=selectable, column=column, _memo={}
+        )
 
     def subset(self, groups: Sequence[int]) -> Pool:
         """Return the pool of the given group codes only (lottery positions are kept)."""

@@ -11,6 +11,7 @@ capability                 what asks for it
 ``involves(group)``        whether one group's trouble reaches the rule (partial results)
 ``attributes``             the delegation table (which attribute columns to show)
 ``depends_on_merit``       fast paths that enumerate delegations once for many merits
+``depends_on_availability``  withdrawals: a rule met "as far as available" asks less
 ``counts_values``          fast paths (a count of *different* values does not add up)
 ``counts(pool)``           model rows, presolve, swaps, fast paths: what the rule counts,
                            per group or delegation, on any partial selection (:class:`Counts`)
@@ -292,6 +293,12 @@ class Constraint(ABC):
     def attributes(self) -> tuple[str, ...]:
         """The candidate columns the rule reads."""
         return ()
+
+    @property
+    def depends_on_availability(self) -> bool:
+        """Whether what the rule asks depends on who is available (``if_available``): a
+        withdrawal then changes the rule itself, not only who can meet it."""
+        return bool(getattr(self, "if_available", False))
 
     def involves(self, group: str) -> bool:
         """Whether the rule counts anyone of ``group`` (a ``groups`` list may leave it out)."""

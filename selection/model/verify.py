@@ -367,10 +367,19 @@ def _quota_issues(pool: Pool, rules: Sequence[Constraint]) -> list[Issue]:
     for attribute in sorted({q.attribute for q in quotas}):
         mins = [q for q in quotas if q.attribute == attribute and np.isfinite(q.lower).any()]
         maxes = [q for q in quotas if q.attribute == attribute and np.isfinite(q.upper).any()]
-        value_sets = [q.values for q in mins]
-        if len(mins) > 1 and sum(map(len, value_sets)) == len(frozenset().union(*value_sets)):
-            total = np.sum([np.where(np.isfinite(q.lower), q.lower, 0) for q in mins], axis=0)
-            names = ", ".join(f"'{label}'" for label in dict.fromkeys(q.label for q in mins))
+        # Minimums on the same values count once (the largest); on disjoint values, they add.
+        strongest: dict[frozenset[str], np.ndarray] = {}
+        labels: dict[frozenset[str], list[str]] = {}
+        for q in mins:
+            floor = np.where(np.isfinite(q.lower), q.lower, 0)
+            strongest[q.values] = np.maximum(strongest.get(q.values, floor), floor)
+            labels.setdefault(q.values, []).append(q.label)
+        value_sets = list(strongest)
+        if len(value_sets) > 1 and sum(map(len, value_sets)) == len(frozenset().union(*value_sets)):
+            total = np.sum(list(strongest.values()), axis=0)
+            names = ", ".join(
+                f"'{label}'" for label in dict.fromkeys(x for ls in labels.values() for x in ls)
+            )
             issues += [
                 Issue(
                     "error",

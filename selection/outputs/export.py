@@ -6,7 +6,9 @@ several delegations are optimal), ``criterion_scores.csv``, ``jurors.csv``,
 (when an affinity audit is configured), ``exclusions.csv`` (when conflicts excluded marks),
 ``stability.csv`` (when ``[stability]`` asks for resampling), ``results.xlsx`` (all of
 them, with a first sheet explaining them), ``report.html`` and ``audit.json``. An
-infeasible run writes ``selection.csv`` with its header only.
+infeasible group has no rows in ``selection.csv``: when every group is infeasible (or a
+delegation-wide rule cannot be met) it holds its header only; when some groups are
+infeasible on their own, it holds the representatives of the others.
 
 The run is written into a new folder beside ``--out`` and swapped in only when every file
 is written (:func:`selection.outputs.folder.replace_folder`): the folder never mixes two
@@ -120,8 +122,6 @@ def output_frames(result: RunResult) -> dict[str, pd.DataFrame]:
         frames["exclusions"] = result.exclusions
     if result.stability is not None:
         frames["stability"] = result.stability.frequencies
-    if selection.infeasibility is not None:
-        frames["selection"] = result.delegation.iloc[0:0]
     return frames
 
 

@@ -18,7 +18,7 @@ takes time linear in its size: a 30,000-candidate ranking in well under a second
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -557,16 +557,53 @@ def summary_text(result: RunResult) -> str:
         if result.delegation.empty:
             return "\n".join(lines)
     delegation = result.delegation
+    ranking = result.selection.ranking
+    facts: dict[str, dict[str, str]] = {
+        str(cid): {
+            "reason": str(reason),
+            "reserve": str(r or ""),
+            "joining": str(j or ""),
+            "leaving": str(left or ""),
+        }
+        for cid, reason, r, j, left in zip(
+            ranking[col.CANDIDATE_ID],
+            ranking[col.REASON],
+            ranking[col.RESERVE_ID],
+            ranking[col.RESERVE_JOINING],
+            ranking[col.RESERVE_LEAVING],
+            strict=True,
+        )
+    }
+    names = dict(
+        zip(ranking[col.CANDIDATE_ID].astype(str), ranking[col.NAME].astype(str), strict=True)
+    )
     for group, rows in delegation.groupby(col.GROUP, sort=True):
         lines += ["", f"{group}:"]
         for row in rows.itertuples(index=False):
-            reserve = (
-                f"  reserve: {row.reserve_name} ({row.reserve_id})"
-                if isinstance(row.reserve_id, str)
-                else ""
+            own = facts[str(row.candidate_id)]
+            drawn = "  drawn by lot" if own["reason"] == "selected.lottery" else ""
+            lines.append(
+                f"  {row.name} ({row.candidate_id})  merit {row.merit:.3f}{drawn}"
+                + _reserve_text(names, own)
             )
-            lines.append(f"  {row.name} ({row.candidate_id})  merit {row.merit:.3f}{reserve}")
     return "\n".join(lines)
+
+
+def _reserve_text(names: Mapping[str, str], facts: Mapping[str, str]) -> str:
+    """Who steps in for a representative (``facts``: their reserve, joining and leaving
+    ids), for the summary: the named reserve, else the smallest set of changes, else nobody."""
+
+    def named(ids: str) -> str:
+        return ", ".join(f"{names[i]} ({i})" for i in ids.split("; ") if i)
+
+    if facts["reserve"]:
+        return f"  reserve: {named(facts['reserve'])}"
+    joining, leaving = named(facts["joining"]), named(facts["leaving"])
+    if not joining:
+        return "  nobody can step in without breaking a rule"
+    return f"  no single reserve (joining {joining}" + (
+        f"; also leaving {leaving})" if leaving else ")"
+    )
 
 
 def summary_html(result: RunResult) -> str:

@@ -309,6 +309,33 @@ def _configured_rules(config: SelectionConfig) -> list[Constraint]:
     return rules_from_specs(config.constraints)
 
 
+def _on_real_merit(rules: Sequence[Constraint], pool: Pool) -> list[Constraint]:
+    """``rules`` for the lottery solve, whose merits are keys: each rule that reads merit
+    (``depends_on_merit``) becomes the exclusion of the candidates it keeps out on their real
+    merit (its :meth:`~selection.model.rule.Constraint.forced` on ``pool``), with its name,
+    softness, priority and penalty; such a rule that keeps nobody out is dropped."""
+    out: list[Constraint] = []
+    for rule in rules:
+        if not rule.depends_on_merit:
+            out.append(rule)
+            continue
+        forced = rule.forced(pool)
+        if forced is None or forced.selected or not len(forced.positions):
+            continue
+        ids = tuple(str(i) for i in pool.candidate_ids[forced.positions])
+        out.append(
+            make_rule(
+                "exclude",
+                ids=ids,
+                name=rule.label,
+                soft=rule.soft,
+                priority=rule.priority,
+                penalty=rule.penalty,
+            )
+        )
+    return out
+
+
 def _lottery_values(zones: pd.DataFrame, keys: np.ndarray, ranks: pd.Series) -> np.ndarray:
     """Objective values of the lottery solve: keys in the grey zone, merit position elsewhere."""
     size = zones.groupby(col.GROUP)[col.CANDIDATE_ID].transform("size").to_numpy(dtype="float64")
@@ -433,7 +460,7 @@ def grey_zone_lottery(
             col.MERIT: np.where(selectable.to_numpy(dtype=bool), values, np.nan),
         }
     )
-    rules = _configured_rules(config)
+    rules = _on_real_merit(_configured_rules(config), pool)
     lowest = min([r.priority for r in rules if r.soft and r.penalty is None] + [0])
     ids_in = tuple(
         zones.loc[(zones[col.ZONE] == "in").to_numpy() & selectable.to_numpy(), col.CANDIDATE_ID]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import os
 import stat
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -22,7 +21,14 @@ import pytest
 from scoring.errors import InvalidEventError, Issue, issues_from_frame
 from scoring.event import Dialect, Event
 from scoring.ingest.load import load_event
-from tests.eventfiles import CANDIDATES, csv_text, default_scores, write_event
+from tests.eventfiles import (
+    CANDIDATES,
+    csv_text,
+    default_scores,
+    write_event,
+    write_numbers_folder,
+    write_ods,
+)
 
 
 def _issues(event: Event, code: str) -> list[Issue]:
@@ -33,7 +39,7 @@ def _rejected(folder: Path, code: str) -> list[Issue]:
     with pytest.raises(InvalidEventError) as caught:
         load_event(folder)
     found = [i for i in caught.value.errors if i.code == code]
-    assert found, [str(i) for i in caught.value.problems]
+    assert found, [str(i) for i in caught.value.issues]
     return found
 
 
@@ -287,18 +293,6 @@ def test_18_hidden_rows_and_filters_are_read_and_listed(tmp_path: Path) -> None:
     assert (column.row, column.column) == (1, "criterion")
 
 
-def _ods(path: Path) -> None:
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("content.xml", "<office:document-content/>")
-
-
-def _numbers_folder(path: Path) -> None:
-    path.unlink()  # a Numbers document saved as a package is a folder
-    (path / "Index").mkdir(parents=True)
-    (path / "Index" / "Document.iwa").write_bytes(b"\x00")
-
-
 @pytest.mark.parametrize(
     ("name", "make", "code", "real"),
     [
@@ -311,8 +305,8 @@ def _numbers_folder(path: Path) -> None:
          "a text (CSV) file"),
         ("scores.xlsx", lambda p: p.write_text("<html><table>"), "file.wrong_type",
          "an HTML page"),
-        ("scores.ods", _ods, "file.wrong_type", "OpenDocument spreadsheet"),
-        ("scores.numbers", _numbers_folder, "file.wrong_type", "Apple Numbers"),
+        ("scores.ods", write_ods, "file.wrong_type", "OpenDocument spreadsheet"),
+        ("scores.numbers", write_numbers_folder, "file.wrong_type", "Apple Numbers"),
     ],
     ids=["lock", "xls", "encrypted", "csv-as-xlsx", "html-as-xlsx", "ods", "numbers"],
 )  # fmt: skip

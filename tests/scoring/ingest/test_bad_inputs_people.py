@@ -23,16 +23,7 @@ from scoring.ingest import attribute_values
 from scoring.ingest.load import load_event
 from scoring.ingest.validate import build_event
 from scoring.pipeline import score_event
-from tests.eventfiles import CANDIDATES, CRITERIA, JURORS, default_scores, write_event
-
-WOMAN_RULE = """
-[[selection.constraints]]
-name = "woman in every group"
-kind = "at_least"
-attribute = "gender"
-value = "F"
-count = 1
-"""
+from tests.eventfiles import CANDIDATES, CRITERIA, JURORS, WOMAN_RULE, default_scores, write_event
 
 
 def _cands() -> list[list[str]]:

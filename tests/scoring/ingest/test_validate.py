@@ -16,7 +16,7 @@ import pytest
 from scoring.errors import InvalidEventError, Issue, issues_from_frame
 from scoring.ingest.load import load_event
 from scoring.ingest.validate import ISSUE_CODES, build_event
-from tests.eventfiles import CANDIDATES, JURORS, csv_text, default_scores, write_event
+from tests.eventfiles import CANDIDATES, JURORS, WOMAN_RULE, csv_text, default_scores, write_event
 
 
 def _cands() -> list[list[str]]:
@@ -186,16 +186,6 @@ def _cp1251_candidates(folder: Path) -> Path:
     write_event(folder, candidates=rows, scores=africa)
     (folder / "candidates.csv").write_bytes(csv_text(rows, sep=";").encode("cp1251"))
     return folder
-
-
-_WOMAN_RULE = """
-[[selection.constraints]]
-name = "woman in every group"
-kind = "at_least"
-attribute = "gender"
-value = "F"
-count = 1
-"""
 
 
 def _genders(*genders: str) -> list[list[str]]:
@@ -643,7 +633,7 @@ CASES: dict[str, Case] = {
         text="up to 11 times",
     ),
     "attribute.near_value": Case(
-        lambda f: write_event(f, candidates=_set(_cands(), 4, 4, "f"), extra=_WOMAN_RULE),
+        lambda f: write_event(f, candidates=_set(_cands(), 4, 4, "f"), extra=WOMAN_RULE),
         "warning",
         file="candidates.csv",
         row=4,
@@ -653,7 +643,7 @@ CASES: dict[str, Case] = {
     ),
     "attribute.rare_value": Case(
         lambda f: write_event(
-            f, candidates=_genders("F", "M", "Ж", "Ж", "M", "female"), extra=_WOMAN_RULE
+            f, candidates=_genders("F", "M", "Ж", "Ж", "M", "female"), extra=WOMAN_RULE
         ),
         "warning",
         file="candidates.csv",
@@ -692,6 +682,15 @@ CASES: dict[str, Case] = {
         column="score",
         value="seven",
         text="not a number",
+    ),
+    "score.ambiguous": Case(
+        lambda f: write_event(f, scores=csv_text(_set(_scores(), 3, 3, "1,234"), sep=";")),
+        "error",
+        file="scores.csv",
+        row=3,
+        column="score",
+        value="1,234",
+        text="1.234 with a decimal comma, or 1234 with a thousands separator",
     ),
     "score.boolean": Case(
         lambda f: write_event(f, scores=_set(_scores(), 3, 3, "ИСТИНА")),
@@ -769,7 +768,7 @@ def _issues_of(folder: Path) -> list[Issue]:
         event = load_event(folder)
     except InvalidEventError as exc:
         assert exc.errors, "InvalidEventError must carry at least one error"
-        return list(exc.problems)
+        return list(exc.issues)
     return issues_from_frame(event.warnings)
 
 
@@ -801,10 +800,10 @@ def test_errors_are_collected_across_files(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidEventError) as info:
         load_event(folder)
-    codes = set(info.value.issues["code"])
+    codes = set(info.value.issues_frame["code"])
     assert {"id.duplicate", "score.out_of_scale", "score.not_number"} <= codes
-    assert set(info.value.issues["file"]) >= {"candidates.csv", "scores.csv", "jurors.csv"}
-    assert list(info.value.issues["severity"]).index("error") == 0
+    assert set(info.value.issues_frame["file"]) >= {"candidates.csv", "scores.csv", "jurors.csv"}
+    assert list(info.value.issues_frame["severity"]).index("error") == 0
 
 
 def test_blank_is_not_scored_and_zero_is_a_mark(tmp_path: Path) -> None:
@@ -843,7 +842,7 @@ def test_wide_form_misspelt_criterion_shows_difference(tmp_path: Path) -> None:
     rows = [["juror_id", "target_id", "pitch", "impakt"], ["J1", "A1", "5", ""]]
     with pytest.raises(InvalidEventError) as info:
         load_event(write_event(tmp_path, scores=rows))
-    messages = " ".join(info.value.issues["message"])
+    messages = " ".join(info.value.issues_frame["message"])
     assert "Did you mean 'impact'?" in messages and "sheet has 'impakt'" in messages
 
 
@@ -851,7 +850,7 @@ def test_xlsx_dates_and_booleans_are_rejected_with_hint(tmp_path: Path) -> None:
     rows = _with_cell(_with_cell(_numeric_scores(), 3, dt.datetime(2019, 5, 7)), 4, True)
     with pytest.raises(InvalidEventError) as info:
         load_event(_scores_xlsx(tmp_path, rows))
-    by_code = {i.code: i for i in info.value.problems}
+    by_code = {i.code: i for i in info.value.issues}
     assert (
         by_code["score.date"].row == 3
         and "Format the column as Number" in by_code["score.date"].message
@@ -882,7 +881,7 @@ def test_build_event_reports_frame_rows() -> None:
     }
     with pytest.raises(InvalidEventError) as info:
         build_event(cands, marks, cfg)
-    issue = info.value.problems[0]
+    issue = info.value.issues[0]
     assert (issue.code, issue.file, issue.row) == ("score.out_of_scale", "scores", 5)
 
 
@@ -942,5 +941,5 @@ def test_criterion_declared_twice_is_reported_not_crashed(tmp_path: Path) -> Non
     )
     with pytest.raises(InvalidEventError) as info:
         load_event(write_event(tmp_path, criteria=twice))
-    issue = next(i for i in info.value.problems if i.code == "config.invalid")
+    issue = next(i for i in info.value.issues if i.code == "config.invalid")
     assert "declared twice" in issue.message and issue.value == "pitch"

@@ -161,9 +161,14 @@ def _contract(kind: str, soft: bool, data: st.DataObject) -> None:
     ranking = result.ranking.set_index(col.CANDIDATE_ID)
     # Reserves: who comes in when a representative withdraws, the others staying as far as
     # the rules allow (soft rules may bend further), then the usual order.
+    # A rule met "as far as available" asks less once the representative is gone (they
+    # withdrew: the what-if makes them ineligible), so the options are those of the pool
+    # without them.
+    availability = any(rule.depends_on_availability for rule in rules)
     for rep in best.positions:
         others = set(best.positions) - {rep}
-        fits = [o for o in options if o.feasible and rep not in o.positions]
+        left = _options(pool.without([rep]), rules) if availability else options
+        fits = [o for o in left if o.feasible and rep not in o.positions]
         expected = ""
         if fits:
             after = max(fits, key=lambda o: (len(others & set(o.positions)), o.rank))
