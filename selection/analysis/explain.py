@@ -171,14 +171,18 @@ def tied_by_lottery(selection: Selection, rules: Sequence[Constraint]) -> BoolAr
     pool, chosen = selection.pool, selection.mask
     swaps = SwapCheck(selection, rules)
     tied = np.zeros(pool.n_candidates, dtype=bool)
+    # The others of each (group, grid merit), sorted by that key: each representative finds
+    # theirs by bisection (linear in the pool, not representatives x pool).
+    grid = pool.grid_merit.astype(np.int64)
+    low = int(grid.min()) if len(grid) else 0
+    key = pool.group_code.astype(np.int64) * (int(grid.max(initial=0)) - low + 1) + (grid - low)
+    others = np.flatnonzero(pool.selectable & ~chosen)
+    others = others[np.argsort(key[others], kind="stable")]
+    sorted_keys = key[others]
     for rep in selection.positions.tolist():
-        same = (
-            (pool.group_code == pool.group_code[rep])
-            & pool.selectable
-            & ~chosen
-            & (pool.grid_merit == pool.grid_merit[rep])
-        )
-        for other in np.flatnonzero(same).tolist():
+        start = int(np.searchsorted(sorted_keys, key[rep], side="left"))
+        stop = int(np.searchsorted(sorted_keys, key[rep], side="right"))
+        for other in others[start:stop].tolist():
             if swaps.keeps(rep, other):
                 tied[[rep, other]] = True
     return tied
