@@ -188,7 +188,11 @@ class ScoringConfig(FrozenModel):
     """``[scoring]``: how marks are normalised, calibrated and aggregated."""
 
     method: ScoringMethod = Field(
-        default="additive", description="Juror-level normalisation or calibration method."
+        default="additive",
+        description="Juror-level normalisation or calibration method. 'bayes' samples a "
+        "posterior: about 1 s for the example event (874 marks) and about 2 minutes for "
+        "30,000 candidates with one mark each at the default draws (measured on 2 cores); "
+        "the other methods take well under a second there.",
     )
     aggregate: AggregateMethod = Field(default="mean", description="Panel aggregate per target.")
     trim: int = Field(default=1, ge=0, description="Marks dropped at each end by 'trimmed'.")
@@ -464,7 +468,8 @@ class SelectionConfig(FrozenModel):
         default="none",
         description="'grey-zone': per group, seats not settled by the 50% rank intervals are "
         "drawn by seeded lot among the candidates whose interval crosses the cut-off, under "
-        "every rule.",
+        "every rule. It needs the rank intervals of the 'bayes' method, and so its cost "
+        "(see [scoring] method).",
     )
 
     @property
@@ -487,7 +492,9 @@ class StabilityConfig(FrozenModel):
         default=0,
         ge=0,
         le=100_000,
-        description="Bootstrap resamples of each panel's jurors (0: no stability analysis).",
+        description="Bootstrap resamples of each panel's jurors (0: no stability analysis). "
+        "Each resample scores and selects again: about 1.5 ms for the example event and "
+        "0.2 s at 30,000 candidates (2 cores), so 1,000 resamples there take minutes.",
     )
     leave_one_out: bool = Field(default=False, description="Also rerun once without each juror.")
     core: float = Field(
