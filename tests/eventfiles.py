@@ -12,6 +12,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 CANDIDATES: list[list[str]] = [
     ["candidate_id", "name", "group", "project", "gender", "eligible"],
@@ -144,3 +145,16 @@ def write_numbers_folder(path: Path) -> None:
     path.unlink()  # a Numbers document saved as a package is a folder
     (path / "Index").mkdir(parents=True)
     (path / "Index" / "Document.iwa").write_bytes(b"\x00")
+
+
+def merged_candidates_workbook(merged: Sequence[str] = ("C2:C4", "C5:C7")) -> Any:
+    """Return an openpyxl workbook of :data:`CANDIDATES` with the ``merged`` ranges merged
+    (by default each group's cells, as a secretary merges them)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in CANDIDATES:
+        book.active.append(row)
+    for cells in merged:
+        book.active.merge_cells(cells)
+    return book

@@ -48,6 +48,7 @@ from tests.eventfiles import (
     WOMAN_RULE,
     csv_text,
     default_scores,
+    merged_candidates_workbook,
     write_event,
     write_numbers_folder,
     write_ods,
@@ -444,11 +445,7 @@ def _row16_missing(folder: Path) -> Path:
 
 def _row17(folder: Path) -> Path:
     write_event(folder, names={"candidates": "candidates.xlsx"})
-    book = openpyxl.Workbook()
-    for row in CANDIDATES:
-        book.active.append(row)
-    book.active.merge_cells("C2:C4")
-    book.active.merge_cells("C5:C7")
+    book = merged_candidates_workbook()
     book.save(folder / "candidates.xlsx")
     return folder
 
@@ -1707,13 +1704,23 @@ def test_row38_an_output_folder_that_cannot_be_written_exits_5(tmp_path: Path) -
     assert not (blocker.parent / "out").exists()
 
 
-@pytest.mark.skipif(
-    os.name != "posix" or os.geteuid() == 0, reason="POSIX permissions (root writes anyway)"
-)
-def test_row38_a_read_only_output_folder_exits_5_before_scoring(tmp_path: Path) -> None:
+def test_row38_a_read_only_output_folder_exits_5_before_scoring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = write_event(tmp_path / "event")
     locked = tmp_path / "только чтение"
     locked.mkdir()
+    if os.name != "posix" or os.geteuid() == 0:
+        # Root (and Windows) write into a read-only folder anyway: the system refuses
+        # the new folder as it refuses it to anyone else, everywhere else is untouched.
+        real_mkdir = os.mkdir
+
+        def refuse(path: Any, *args: Any, **kwargs: Any) -> None:
+            if Path(path).parent == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            real_mkdir(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "mkdir", refuse)
     os.chmod(locked, stat.S_IRUSR | stat.S_IXUSR)
     try:
         said = _cli("run", folder, "--out", locked / "out")

@@ -211,17 +211,17 @@ class Replacements:
         pool, base = self.selection.pool, self.selection.mask
         out = np.zeros(pool.n_candidates, dtype=bool)
         out[list(withdrawn)] = True
-        engine, model_cache = self.engine, True
+        engine = self.engine
         if self.availability:
             pool = pool.without(list(withdrawn))
             limits = {"max_options": self.engine.max_options, "max_states": self.engine.max_states}
-            engine, model_cache = Decomposition(pool, self.rules, **limits), False
+            engine = Decomposition(pool, self.rules, **limits)
         if engine.usable:
             try:
                 return engine.replace(base, list(withdrawn))
             except RuntimeError:
                 pass  # more states than the decomposition keeps: the programme answers
-        if not model_cache:
+        if self.availability:  # the programme of the pool without them
             model = build_model(pool, self.rules)
         else:
             if self._model is None:

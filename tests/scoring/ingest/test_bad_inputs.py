@@ -25,6 +25,7 @@ from tests.eventfiles import (
     CANDIDATES,
     csv_text,
     default_scores,
+    merged_candidates_workbook,
     write_event,
     write_numbers_folder,
     write_ods,
@@ -239,11 +240,7 @@ def test_17_merged_group_cells_are_filled_and_reported_once(tmp_path: Path) -> N
     # WARN and fill only the group column, one warning listing the rows filled; merged
     # cells elsewhere are one error per column, not one per blank row.
     folder = write_event(tmp_path / "group", names={"candidates": "candidates.xlsx"})
-    book = openpyxl.Workbook()
-    for row in CANDIDATES:
-        book.active.append(row)
-    book.active.merge_cells("C2:C4")
-    book.active.merge_cells("C5:C7")
+    book = merged_candidates_workbook()
     book.save(folder / "candidates.xlsx")
     event = load_event(folder)
     assert list(event.candidates["group"]) == ["Africa"] * 3 + ["Asia"] * 3
