@@ -558,30 +558,31 @@ def counterfactuals_from(
     groups = pool.group_code[positions]
     busy = np.zeros(pool.n_groups, dtype=bool)
     busy[groups[wanted]] = True
-    members = engine.options.members
-    ids, grid = pool.candidate_ids, pool.grid_merit
-    chosen = np.flatnonzero(selected)
-    base_of = {g: set(chosen[pool.group_code[chosen] == g].tolist()) for g in np.unique(groups)}
+    ids = pool.candidate_ids.tolist()
+    grid = pool.grid_merit.tolist()
+    rows = engine.options.members[np.maximum(answer[positions], 0)].tolist()
+    base_of: dict[int, set[int]] = {}
+    for q in np.flatnonzero(selected).tolist():
+        base_of.setdefault(int(pool.group_code[q]), set()).add(q)
     records = []
-    for j, p in enumerate(positions.tolist()):
-        if not wanted[j] or not busy[groups[j]]:
-            records.append((str(ids[p]), "skipped", np.nan, "", ""))
+    for j, (p, g, row) in enumerate(zip(positions.tolist(), groups.tolist(), rows, strict=True)):
+        if not wanted[j] or not busy[g]:
+            records.append((ids[p], "skipped", np.nan, "", ""))
             continue
-        option = int(answer[p])
-        if option < 0:
-            records.append((str(ids[p]), "impossible", np.nan, "", ""))
+        if answer[p] < 0:
+            records.append((ids[p], "impossible", np.nan, "", ""))
             continue
-        new = {q for q in members[option].tolist() if q >= 0}
-        base = base_of[int(groups[j])]
+        new = {q for q in row if q >= 0}
+        base = base_of.get(g, set())
         before, after = sorted(base - new), sorted(new - base)
-        cost = int(grid[before].sum()) - int(grid[after].sum())
+        cost = sum(grid[q] for q in before) - sum(grid[q] for q in after)
         records.append(
             (
-                str(ids[p]),
+                ids[p],
                 "computed",
                 cost * pool.grid_step,
-                "; ".join(str(ids[q]) for q in after),
-                "; ".join(str(ids[q]) for q in before),
+                "; ".join(ids[q] for q in after),
+                "; ".join(ids[q] for q in before),
             )
         )
     return pd.DataFrame(records, columns=list(COUNTERFACTUAL_COLUMNS)).astype(

@@ -177,6 +177,7 @@ class Decomposition:
         self._last_base: tuple[bytes, IntArray | None] | None = None
         self._last_swaps: tuple[bytes, IntArray] | None = None
         self._last_fixed: tuple[bytes, BoolArray] | None = None
+        self._last_one_new: tuple[bytes, BoolArray] | None = None
         if len(self.rules) > 64:
             self._decline("more than 64 rules")
             return
@@ -416,11 +417,7 @@ class Decomposition:
         if self._last_swaps is not None and self._last_swaps[0] == key:
             return self._last_swaps[1]
         opts, pool = self.options, self.pool
-        allowed = self._fixed_others(chosen)
-        valid = opts.members >= 0
-        inside = base[np.maximum(opts.members, 0)] & valid
-        size = valid.sum(axis=1)
-        one_new = allowed & (inside.sum(axis=1) == size - 1) & (size > 0)
+        one_new = self._one_new(base, chosen)
         # the representative an option leaves out: the member of the group's chosen
         # option that it does not hold
         reps = opts.members[chosen]  # (n_groups, width)
@@ -464,14 +461,29 @@ class Decomposition:
         if chosen is None:
             return None
         opts = self.options
-        valid = opts.members >= 0
-        inside = base[np.maximum(opts.members, 0)] & valid
-        size = valid.sum(axis=1)
-        one_new = self._fixed_others(chosen) & (inside.sum(axis=1) == size - 1) & (size > 0)
-        newcomers = opts.members[one_new][~inside[one_new]]
+        one_new = self._one_new(base, chosen)
+        rows = opts.members[one_new]
+        newcomers = rows[(rows >= 0) & ~base[np.maximum(rows, 0)]]
         found = np.zeros(self.pool.n_candidates, dtype=bool)
         found[newcomers[newcomers >= 0]] = True
         return found
+
+    def _one_new(self, base: BoolArray, chosen: IntArray) -> BoolArray:
+        """Options allowed with the other groups fixed (:meth:`_fixed_others`) that hold
+        every representative of ``base`` in their group but one, and one newcomer
+        (remembered for the last ``base``)."""
+        key = base.tobytes()
+        if self._last_one_new is not None and self._last_one_new[0] == key:
+            return self._last_one_new[1]
+        opts = self.options
+        members = opts.members
+        missing = self.pool.seats[opts.group_of].astype(np.int16)  # seats not yet held
+        for i in range(members.shape[1]):
+            column = members[:, i]
+            missing -= base[np.maximum(column, 0)] & (column >= 0)
+        one_new = self._fixed_others(chosen) & (missing == 1)
+        self._last_one_new = (key, one_new)
+        return one_new
 
     def _fixed_others(self, chosen: IntArray) -> BoolArray:
         """Options allowed by every hard rule, the delegation-wide rows counted with the

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from selection.model.pool import IntArray, Pool
+from selection.model.pool import BoolArray, IntArray, Pool
 from selection.model.rule import Constraint, Counts
 
 __all__ = ["CHUNK", "Options", "combinations", "enumerate_options", "full_count", "lottery_weights"]
@@ -304,6 +304,9 @@ def _bends(c: Counts, chunk: _Chunk, base: IntArray) -> IntArray:
     member = c.member[local] & (key >= 0) & (c.group[safe] == part[:, None])
     if not member.any():
         return np.broadcast_to(base, (n_part, n_opt)).astype(np.int64)
+    uniform = _uniform_bounds(c, key[member])
+    if uniform is not None:
+        return _uniform_bends(chunk, base, member, key, *uniform)
     counts = np.arange(s + 1)
     lower, upper = c.lower[safe][:, :, None], c.upper[safe][:, :, None]
     at_n = np.maximum(np.maximum(lower - counts, counts - upper), 0)
@@ -330,6 +333,50 @@ def _bends(c: Counts, chunk: _Chunk, base: IntArray) -> IntArray:
         at = table[:, i][None, :] * (s + 1) + n
         total = total + np.where(first, np.take_along_axis(delta, at, axis=1), 0)
     return total
+
+
+def _uniform_bounds(c: Counts, keys: IntArray) -> tuple[float, float] | None:
+    """The bounds ``(lower, upper)`` shared by every key in ``keys`` when all of them are
+    active and the rule counts candidates (not values); ``None`` otherwise."""
+    if c.distinct is not None or not len(keys):
+        return None
+    lower, upper, active = c.lower[keys], c.upper[keys], c.active[keys]
+    if not active.all() or (lower != lower[0]).any() or (upper != upper[0]).any():
+        return None
+    return float(lower[0]), float(upper[0])
+
+
+def _uniform_bends(
+    chunk: _Chunk, base: IntArray, member: BoolArray, key: IntArray, lower: float, upper: float
+) -> IntArray:
+    """:func:`_bends` for a rule whose keys share their bounds: the bend of a key with
+    ``n`` members chosen is ``f(n) - f(0)`` above the base, ``f(n) = max(lower - n, n -
+    upper, 0)``, computed by arithmetic instead of a table look-up; and where each group
+    has one key only (a count of one value per group), ``n`` is the members chosen."""
+    s = chunk.table.shape[1]
+    at_zero = max(lower, -upper, 0.0)
+    on = chunk.gather(member)
+
+    def step(n: np.ndarray) -> IntArray:  # cut to whole bends per key, as the table is
+        return (np.maximum(np.maximum(lower - n, n - upper), 0.0) - at_zero).astype(np.int64)
+
+    big = np.iinfo(key.dtype).max
+    low_key = np.where(member, key, big).min(axis=1)
+    high_key = np.where(member, key, -1).max(axis=1)
+    if bool(((low_key == high_key) | (high_key < 0)).all()):
+        n = np.add.reduce(on, dtype=np.int16)
+        return base + step(n)
+    same_key = member[:, :, None] & member[:, None, :] & (key[:, :, None] == key[:, None, :])
+    pair = chunk.pairs(same_key)
+    bend = np.zeros(on[0].shape, dtype=np.int64)
+    for i in range(s):
+        first = on[i] & ~_any_before(pair, i, on[i])
+        n = on[i].astype(np.int16)
+        for j in range(s):
+            if j != i:
+                n += pair[(min(i, j), max(i, j))]
+        bend += np.where(first, step(n), 0)
+    return base + bend
 
 
 def _any_before(pair: dict[tuple[int, int], np.ndarray], i: int, like: np.ndarray) -> np.ndarray:
