@@ -675,11 +675,9 @@ class _Classes:
         n_rows = opts.tally.shape[1]
         width = opts.tally.max(axis=0) + 1 if opts.n and n_rows else np.ones(n_rows, np.int64)
         radix = np.concatenate(([1], np.cumprod(width)[:-1]))[:n_rows]
-        code = (
-            (opts.tally.astype(np.int64) * radix.astype(np.int64)).sum(axis=1)
-            if n_rows
-            else np.zeros(opts.n, dtype=np.int64)
-        )
+        code = np.zeros(opts.n, dtype=np.int64)
+        for r in range(n_rows):  # a column at a time: no (options, rows) temporary
+            code += opts.tally[:, r] * np.int64(radix[r])
         bits = int(np.bitwise_or.reduce(opts.mask)) if opts.n else 0
         n_bits = bits.bit_length()  # the rules ever bent are among the first n_bits
         n_codes = int(np.prod(width)) if n_rows else 1
