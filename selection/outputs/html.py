@@ -109,28 +109,55 @@ def _rows_html(
     return ["<tr>" + "".join(row) + "</tr>" for row in zip(*cells, strict=True)]
 
 
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+"""Nullable columns whose every value is a number, a boolean or missing."""
+
+
 def _column_cells(values: pd.Series) -> list[str]:
-    """Return the ``<td>`` of each value, exactly as :func:`cell_text` formats it, with fast
-    paths for numpy float, integer and boolean columns and for text."""
+    """Return the ``<td>`` of each value, exactly as :func:`cell_text` formats it.
+
+    A column of numbers, booleans or text is factorised: each distinct value is formatted
+    and escaped once, and the cells are its codes looked up (a missing value has code -1:
+    the last, empty cell). A column of anything else (``object``) goes value by value, each
+    distinct text escaped once.
+    """
     dtype = values.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        return [
-            "<td></td>" if v != v else f'<td class="num">{number_text(v)}</td>'
-            for v in values.to_numpy().tolist()
-        ]
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        return [f'<td class="num">{v}</td>' for v in values.to_numpy().tolist()]
-    if isinstance(dtype, np.dtype) and dtype.kind == "b":
-        return ["<td>yes</td>" if v else "<td>no</td>" for v in values.to_numpy().tolist()]
+    array = values.array
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        codes, uniques = pd.factorize(values.to_numpy())
+        if dtype.kind == "f":  # NaN has code -1
+            found = [f'<td class="num">{number_text(v)}</td>' for v in uniques.tolist()]
+        elif dtype.kind == "b":
+            found = ["<td>yes</td>" if v else "<td>no</td>" for v in uniques.tolist()]
+        else:
+            found = [f'<td class="num">{v}</td>' for v in uniques.tolist()]
+    elif isinstance(dtype, pd.StringDtype) or isinstance(array, _MASKED):
+        codes, uniques = pd.factorize(array)
+        found = [_cell_html(value) for value in uniques]
+    else:
+        return _object_cells(values)
+    found.append("<td></td>")
+    return np.asarray(found, dtype=object)[codes].tolist()
+
+
+def _cell_html(value: object) -> str:
+    text, numeric = cell_text(value)
+    return f'<td class="num">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
+
+
+def _object_cells(values: pd.Series) -> list[str]:
+    """The cells of a column of any values, each distinct text escaped once (other values
+    are formatted one by one: ``1``, ``1.0`` and ``True`` are equal keys but differ)."""
+    texts: dict[str, str] = {}
     found = []
-    for value in values:
-        if type(value) is str:  # most cells of a text column: what _cell does, sooner
-            found.append(f"<td>{escape(value)}</td>")
-            continue
-        text, numeric = cell_text(value)
-        found.append(
-            f'<td class="num">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
-        )
+    for value in values.tolist():
+        if type(value) is str:
+            cell = texts.get(value)
+            if cell is None:
+                cell = texts[value] = f"<td>{escape(value)}</td>"
+            found.append(cell)
+        else:
+            found.append(_cell_html(value))
     return found
 
 
