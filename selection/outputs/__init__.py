@@ -4,7 +4,8 @@
 :mod:`~selection.outputs.plots` and :mod:`~selection.outputs.plots_bayes` (charts),
 :mod:`~selection.outputs.charts` (the report's chart jobs), :mod:`~selection.outputs.report`
 (the report: HTML, text, JSON), :mod:`~selection.outputs.html` (its tables, in linear time),
-:mod:`~selection.outputs.files` (safe CSV, XLSX and JSON bytes),
+:mod:`~selection.outputs.files` (safe CSV and JSON bytes, atomic writes),
+:mod:`~selection.outputs.xlsx` (the workbook),
 :mod:`~selection.outputs.audit` (the audit manifest), :mod:`~selection.outputs.folder` (an
 output folder replaced as a whole) and
 :mod:`~selection.outputs.export` (every file of a run: :func:`write_run`).

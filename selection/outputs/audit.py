@@ -31,10 +31,9 @@ VERSIONED_PACKAGES: tuple[str, ...] = (
     "highspy",
     "matplotlib",
     "openpyxl",
-    "xlsxwriter",
 )
 """The distributions whose versions the audit records: everything that shapes a result or
-an output file (the solvers, the chart library, the workbook reader and writer)."""
+an output file (the solvers, the chart library, the workbook reader)."""
 
 _SOLVER_PACKAGES = {"highs": "highspy", "cbc": "pulp", "decomposition": "pitch-jury"}
 """The distribution each solver comes with (CBC ships inside PuLP; the decomposition is

@@ -29,9 +29,10 @@ import pandas as pd
 from scoring.event import Event
 from selection.outputs.audit import audit_record
 from selection.outputs.charts import chart_jobs, render_all
-from selection.outputs.files import OutputError, csv_bytes, json_bytes, xlsx_bytes
+from selection.outputs.files import OutputError, csv_bytes, json_bytes
 from selection.outputs.folder import check_folder, replace_folder
 from selection.outputs.report import build_report
+from selection.outputs.xlsx import xlsx_bytes
 from selection.result import RunResult
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The XLSX output (`xlsx_bytes`, written with XlsxWriter), read back with openpyxl and as Excel.
+"""The XLSX output (`xlsx_bytes`), read back with openpyxl and as Excel reads it.
 
 Text is stored in the shared-strings table with Excel's escapes: a character XML 1.0
 cannot hold, and CR, as ``_xHHHH_``; the underscore of a literal ``_xHHHH_`` as
@@ -26,12 +26,11 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from selection.outputs.files import _sheet_titles, xlsx_bytes
+from selection.outputs.xlsx import _escaped, _sheet_titles, _string_item, xlsx_bytes
 
 CONTROL = [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))]
 """Characters XML 1.0 forbids (and Excel writes as ``_xHHHH_``), besides U+FFFE/U+FFFF."""
@@ -47,7 +46,7 @@ SCRIPTS = [
 ]
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 ESCAPED = "[\x00-\x08\x0b-\x1f\ufffe\uffff]"
-"""What Excel (and XlsxWriter) write as ``_xHHHH_``: CR too, but not tab or LF."""
+"""What Excel writes as ``_xHHHH_``: CR too, but not tab or LF."""
 SURROGATE = "[\ud800-\udfff]"
 
 
@@ -69,24 +68,9 @@ def _openpyxl_reads(text: str) -> str | None:
     return shown.replace("x005F_", "")
 
 
-def _xlsxwriter_escape(text: str) -> str:
-    """What XlsxWriter on its own stores for ``text`` (checked in a test below): the
-    underscore of each literal ``_xHHHH_`` found left to right, then control characters."""
-    return re.sub(ESCAPED, _code, re.sub("(_x[0-9A-Fa-f]{4}_)", r"_x005F\1", text))
-
-
-def _needs_runs(text: str) -> bool:
-    """Whether XlsxWriter on its own would store ``text`` wrongly: as raw XML, or escaped so
-    that Excel reads something else (``_x0041_x0042_`` shows as ``_x0041B``)."""
-    raw = text.startswith("<r>") and text.endswith("</r>")
-    return raw or _excel_unescape(_xlsxwriter_escape(text)) != text
-
-
 def _excel_shows(text: str) -> str:
-    """What Excel shows for ``text``: the text itself, but lone surrogates as U+FFFD and, in
-    text that must be written as rich-text runs, control characters as their codes."""
-    text = re.sub(SURROGATE, "\ufffd", text)
-    return re.sub(ESCAPED, _code, text) if _needs_runs(text) else text
+    """What Excel shows for ``text``: the text itself, but lone surrogates as U+FFFD."""
+    return re.sub(SURROGATE, "\ufffd", text)
 
 
 def _excel_texts(data: bytes, number: int) -> dict[str, str]:
@@ -104,8 +88,8 @@ def _excel_texts(data: bytes, number: int) -> dict[str, str]:
 
 
 def _stored_number(value: float) -> float:
-    """A number as the file holds it: 16 significant digits (XlsxWriter's ``%.16G``)."""
-    return float(f"{value:.16G}")
+    """A number as the file holds it: the same double (ints: the nearest double)."""
+    return float(value)
 
 
 def _book(data: bytes) -> Any:
@@ -263,16 +247,15 @@ def test_escapes_read_back_as_openpyxl_and_excel_see_them() -> None:
         ('<b>&"</b>', '<b>&"</b>', '<b>&"</b>'),
         ("_x12_", "_x12_", "_x12_"),  # not four hex digits: untouched
         ("x005F_", "", "x005F_"),  # openpyxl deletes it, as in any Excel file
-        # XlsxWriter alone would store this _x005F_x0041_x0042_, which Excel shows as
-        # _x0041B; written as runs _|x|0041|_x0042|_, no run holds an escape.
+        # Escaped left to right this would be _x005F_x0041_x005F_x0042_, which openpyxl
+        # reads as _x0041__x0042_; written as runs _x0041|_x0042|_, no run holds an escape.
         ("_x0041_x0042_", "_x0041_x0042_", "_x0041_x0042_"),
-        # XlsxWriter alone would store these as XML (the last one breaking the file).
+        # Text shaped like XML is text.
         ("<r>x</r>", "<r>x</r>", "<r>x</r>"),
         ("<r><t>a</t></r>", "<r><t>a</t></r>", "<r><t>a</t></r>"),
         ("<r><</r>", "<r><</r>", "<r><</r>"),
-        # Runs again (XlsxWriter alone: _x0041_x0001_, shown as Ax0001_); a control
-        # character in a run is escaped twice, so Excel shows its code.
-        ("_x0041\x01", "_x0041_x0001_", "_x0041_x0001_"),
+        # Runs again: _x0041 then an escaped control character.
+        ("_x0041\x01", "_x0041_x0001_", "_x0041\x01"),
     ]
     data = xlsx_bytes({"t": pd.DataFrame({"text": [text for text, _, _ in cases]})})
     sheet = _book(data)["t"]
@@ -284,19 +267,24 @@ def test_escapes_read_back_as_openpyxl_and_excel_see_them() -> None:
     assert [_excel_shows(text) for text, _, _ in cases] == [e for _, _, e in cases]
 
 
-def test_xlsxwriter_alone_escapes_as_modelled() -> None:
-    """XlsxWriter on its own stores text as ``_xlsxwriter_escape`` says (the reason for
-    the runs above); if this changes, the model and the workaround need a look."""
-    texts = ["a\x01b", "_x0041_", "_x0041_x0042_", "_x0041\x01", "a\rb", "_x12_", "\ufffe"]
-    buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
-        sheet = book.add_worksheet()
-        for row, text in enumerate(texts):
-            sheet.write_string(row, 0, text)
-    with zipfile.ZipFile(buffer) as archive:
+def test_text_is_stored_with_excels_escapes() -> None:
+    """The stored form, element by element: what Excel decodes left to right."""
+    assert [_escaped(t) for t in ["a\x01b", "_x0041_", "a\rb", "_x12_", "\ufffe", "&<>\"'"]] == [
+        "a_x0001_b",
+        "_x005F_x0041_",
+        "a_x000D_b",
+        "_x12_",
+        "_xFFFE_",
+        "&amp;&lt;&gt;\"'",
+    ]
+    assert _string_item(" a ") == '<si><t xml:space="preserve"> a </t></si>'
+    assert _string_item("_x0041\x01") == "<si><r><t>_x0041</t></r><r><t>_x0001_</t></r></si>"
+    data = xlsx_bytes({"t": pd.DataFrame({"x": ["_x0041_", "b", "_x0041_"]})})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         strings = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
-    assert [si.findtext(f"{MAIN}t") for si in strings] == [_xlsxwriter_escape(t) for t in texts]
-    assert [_needs_runs(text) for text in texts] == [False, False, True, True, False, False, False]
+    # each distinct text once, in the order written: About's header, then the sheet's
+    texts = ["".join(t.text or "" for t in si.iter(f"{MAIN}t")) for si in strings]
+    assert texts == ["sheet", "what it holds", "x", "_x005F_x0041_", "b"]
 
 
 def test_names_in_any_script_survive_in_cells_and_sheet_titles() -> None:
@@ -339,7 +327,7 @@ def test_huge_floats_stay_finite_when_rounded() -> None:
     assert got == [1.7e308, -1e303, 4503599627370497, 0.123457]
 
 
-def test_numbers_are_numbers_with_16_significant_digits() -> None:
+def test_numbers_are_the_doubles_themselves() -> None:
     values = [3, -2.5, 2**53, 2**53 + 1, 2**63 - 1, 0.1 + 0.2, 1e300, 10**400, -(10**400)]
     frame = pd.DataFrame({"v": pd.Series(values, dtype=object), "f": [1 / 3] * len(values)})
     sheet = _book(xlsx_bytes({"t": frame}))["t"]
@@ -349,8 +337,8 @@ def test_numbers_are_numbers_with_16_significant_digits() -> None:
         -2.5,
         9007199254740992,  # 2**53: 16 digits, exact
         9007199254740992,  # 2**53 + 1 is no double: the nearest one
-        9.223372036854776e18,  # 2**63 - 1 to 16 digits (Excel shows 15)
-        0.3,  # 0.30000000000000004 to 16 digits
+        9.223372036854776e18,  # 2**63 - 1 as the nearest double (Excel shows 15 digits)
+        0.30000000000000004,  # the double itself
         1e300,
         "inf",  # an integer beyond any double is infinite to a spreadsheet
         "-inf",
@@ -388,7 +376,6 @@ def test_same_data_same_bytes_fixed_times_and_order() -> None:
         "xl/_rels/workbook.xml.rels",
         "xl/sharedStrings.xml",
         "xl/styles.xml",
-        "xl/theme/theme1.xml",
         "xl/workbook.xml",
         "xl/worksheets/sheet1.xml",
         "xl/worksheets/sheet2.xml",
@@ -402,7 +389,7 @@ def test_same_data_same_bytes_fixed_times_and_order() -> None:
 _WRITE_ONE = """
 import hashlib, sys
 import pandas as pd
-from selection.outputs.files import xlsx_bytes
+from selection.outputs.xlsx import xlsx_bytes
 frame = pd.DataFrame({"name": ["Zoë", "=1+1", "王小明", "<r>x</r>", "_x0041_x0042_"],
                       "merit": [1 / 3, None, -2.5, float("inf"), 7.0],
                       "n": [1, 2, 3, 4, 5], "ok": [True, False, True, False, True]})
@@ -533,14 +520,14 @@ def test_data_sheets_freeze_a_bold_header() -> None:
 
 
 def test_a_header_written_as_runs_stays_bold() -> None:
-    data = xlsx_bytes({"t": pd.DataFrame({"<r>x</r>": ["<r>y</r>"]})})
+    data = xlsx_bytes({"t": pd.DataFrame({"_x0041_x0042_": ["_x0041_x0042_"]})})
     sheet = openpyxl.load_workbook(io.BytesIO(data), rich_text=True)["t"]
     header, cell = sheet["A1"].value, sheet["A2"].value
-    assert str(header) == "<r>x</r>" and str(cell) == "<r>y</r>"
+    assert str(header) == "_x0041_x0042_" and str(cell) == "_x0041_x0042_"
+    assert len(header) == len(cell) == 3  # written as runs
     assert sheet["A1"].font.b and not sheet["A2"].font.b
-    # the first run takes the cell's font; the others carry their own
-    assert [block.font.b for block in header[1:]] == [True] * (len(header) - 1)
-    assert [block.font.b for block in cell[1:]] == [False] * (len(cell) - 1)
+    # no run carries a font of its own: each takes its cell's, bold in the header
+    assert all(isinstance(run, str) for run in (*header, *cell))
 
 
 def test_empty_frames_give_a_header_or_an_empty_sheet() -> None:
@@ -553,7 +540,7 @@ def test_empty_frames_give_a_header_or_an_empty_sheet() -> None:
 def test_writing_does_not_import_openpyxl() -> None:
     code = (
         "import sys, pandas as pd\n"
-        "from selection.outputs.files import xlsx_bytes\n"
+        "from selection.outputs.xlsx import xlsx_bytes\n"
         "xlsx_bytes({'t': pd.DataFrame({'a': [1]})}, readme=[('t', 'x')])\n"
         "print('openpyxl' in sys.modules)\n"
     )
