@@ -108,9 +108,19 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     b"\\xef\\xbb\\xbfname,merit\\n'=1+1,0.333333\\nZo\\xc3\\xab,\\n"
     """
     safe = _rounded(frame)
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column].dtype):
-            safe[column] = safe[column].map(neutralise, na_action="ignore")
+    for position in range(safe.shape[1]):
+        column = safe.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(column.dtype):
+            continue
+        # Each distinct value is looked at once; most columns hold no risky text at all.
+        risky = [v for v in pd.unique(column.to_numpy(dtype=object)) if neutralise(v) is not v]
+        if risky:
+            mask = column.isin(risky).to_numpy()
+            changed = column.astype(object)
+            changed[mask] = [neutralise(v) for v in changed[mask]]
+            if isinstance(column.dtype, pd.StringDtype):
+                changed = changed.astype(column.dtype)
+            safe.isetitem(position, changed.array)  # other kinds of text stay objects
     text = safe.to_csv(index=False, lineterminator="\n", float_format=f"%.{_DECIMALS}g")
     return b"\xef\xbb\xbf" + text.encode("utf-8")
 

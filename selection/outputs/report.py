@@ -558,6 +558,10 @@ def summary_text(result: RunResult) -> str:
             return "\n".join(lines)
     delegation = result.delegation
     ranking = result.selection.ranking
+
+    def values(frame: pd.DataFrame, column: str) -> list[Any]:
+        return frame[column].to_numpy(dtype=object).tolist()  # not one by one, as tolist()
+
     facts: dict[str, dict[str, str]] = {
         str(cid): {
             "reason": str(reason),
@@ -566,26 +570,32 @@ def summary_text(result: RunResult) -> str:
             "leaving": str(left or ""),
         }
         for cid, reason, r, j, left in zip(
-            ranking[col.CANDIDATE_ID],
-            ranking[col.REASON],
-            ranking[col.RESERVE_ID],
-            ranking[col.RESERVE_JOINING],
-            ranking[col.RESERVE_LEAVING],
+            values(ranking, col.CANDIDATE_ID),
+            values(ranking, col.REASON),
+            values(ranking, col.RESERVE_ID),
+            values(ranking, col.RESERVE_JOINING),
+            values(ranking, col.RESERVE_LEAVING),
             strict=True,
         )
     }
     names = dict(
         zip(ranking[col.CANDIDATE_ID].astype(str), ranking[col.NAME].astype(str), strict=True)
     )
-    for group, rows in delegation.groupby(col.GROUP, sort=True):
-        lines += ["", f"{group}:"]
-        for row in rows.itertuples(index=False):
-            own = facts[str(row.candidate_id)]
-            drawn = "  drawn by lot" if own["reason"] == "selected.lottery" else ""
-            lines.append(
-                f"  {row.name} ({row.candidate_id})  merit {row.merit:.3f}{drawn}"
-                + _reserve_text(names, own)
-            )
+    ordered = delegation.sort_values(col.GROUP, kind="stable")  # groups in order, rows as given
+    last = None
+    for group, cid, name, merit in zip(
+        values(ordered, col.GROUP),
+        values(ordered, col.CANDIDATE_ID),
+        values(ordered, col.NAME),
+        values(ordered, col.MERIT),
+        strict=True,
+    ):
+        if group != last:
+            lines += ["", f"{group}:"]
+            last = group
+        own = facts[str(cid)]
+        drawn = "  drawn by lot" if own["reason"] == "selected.lottery" else ""
+        lines.append(f"  {name} ({cid})  merit {merit:.3f}{drawn}" + _reserve_text(names, own))
     return "\n".join(lines)
 
 
