@@ -29,6 +29,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from selection.outputs.xlsx import _escaped, _sheet_titles, _string_item, xlsx_bytes
 
@@ -90,6 +91,30 @@ def _excel_texts(data: bytes, number: int) -> dict[str, str]:
 def _stored_number(value: float) -> float:
     """A number as the file holds it: the same double (ints: the nearest double)."""
     return float(value)
+
+
+def _calamine(data: bytes, title: str) -> list[list[object]]:
+    """Sheet ``title`` as calamine reads it (the Rust reader behind pandas' "calamine"
+    engine, which decodes ``_xHHHH_`` as Excel does): text, floats, booleans, ``""``."""
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(title).to_python()
+
+
+def _calamine_shows(text: str) -> str:
+    """What calamine reads for ``text``: what Excel shows, but the non-characters U+FFFE
+    and U+FFFF as their codes (calamine decodes no escape of a non-character)."""
+    return re.sub("[\ufffe\uffff]", _code, _excel_shows(text))
+
+
+def _calamine_reads(value: object, *, float_column: bool) -> object:
+    """What calamine should read for ``value``: numbers as floats, text as Excel shows it."""
+    expected = _expected(value, float_column=float_column)
+    if isinstance(value, str):
+        return _calamine_shows(value) if value else ""
+    if expected is None:
+        return ""
+    if isinstance(expected, bool | str):
+        return expected
+    return float(expected)  # type: ignore[arg-type]
 
 
 def _book(data: bytes) -> Any:
@@ -201,6 +226,14 @@ def test_values_round_trip_as_text_numbers_and_booleans(
             for row_number, value in enumerate(frame[column], start=2):
                 if isinstance(value, str) and value:
                     assert shown[f"{letters}{row_number}"] == _excel_shows(value), value
+        read = _calamine(data, title)
+        assert read[0][: frame.shape[1]] == [_calamine_shows(str(c)) for c in frame.columns]
+        for position, column in enumerate(frame.columns):
+            float_column = frame[column].dtype == np.float64
+            expected = [_calamine_reads(v, float_column=float_column) for v in frame[column]]
+            got = [row[position] if position < len(row) else "" for row in read[1:]]
+            got += [""] * (len(frame) - len(got))  # calamine stops at the last cell written
+            assert got == expected, (name, column, "calamine")
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (title, cell.coordinate, cell.value)
@@ -224,6 +257,9 @@ def test_text_of_any_shape_reads_back(texts: list[str]) -> None:
     rows = _book(data)["t"].iter_rows(min_row=2, max_row=len(texts) + 1, values_only=True)
     assert [row[0] for row in rows] == [_openpyxl_reads(text) for text in texts]
     shown = _excel_texts(data, 2)
+    read = _calamine(data, "t")[1:]
+    read += [[""]] * (len(texts) - len(read))
+    assert [row[0] for row in read] == [_calamine_shows(text) for text in texts]
     for row, text in enumerate(texts, start=2):
         if text:
             assert shown[f"A{row}"] == _excel_shows(text), text
