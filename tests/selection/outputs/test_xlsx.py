@@ -96,7 +96,8 @@ def _stored_number(value: float) -> float:
 def _calamine(data: bytes, title: str) -> list[list[object]]:
     """Sheet ``title`` as calamine reads it (the Rust reader behind pandas' "calamine"
     engine, which decodes ``_xHHHH_`` as Excel does): text, floats, booleans, ``""``."""
-    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(title).to_python()
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(title)
+    return [list(row) for row in sheet.to_python()]
 
 
 def _calamine_shows(text: str) -> str:
