@@ -100,10 +100,18 @@ def _calamine(data: bytes, title: str) -> list[list[object]]:
     return [list(row) for row in sheet.to_python()]
 
 
-def _calamine_shows(text: str) -> str:
-    """What calamine reads for ``text``: what Excel shows, but the non-characters U+FFFE
-    and U+FFFF as their codes (calamine decodes no escape of a non-character)."""
-    return re.sub("[\ufffe\uffff]", _code, _excel_shows(text))
+def _calamine_shows(text: str) -> str | None:
+    """What calamine reads for ``text``: what Excel shows. ``None`` (not compared) for text
+    with the non-characters U+FFFE or U+FFFF: calamine decodes no escape of theirs and then
+    reads the escape's last underscore as the start of the next one."""
+    return None if re.search("[\ufffe\uffff]", text) else _excel_shows(text)
+
+
+def _same(got: list[object], expected: list[object]) -> bool:
+    """Whether ``got`` is ``expected`` where ``expected`` is not ``None``."""
+    return len(got) == len(expected) and all(
+        e is None or g == e for g, e in zip(got, expected, strict=True)
+    )
 
 
 def _calamine_reads(value: object, *, float_column: bool) -> object:
@@ -228,13 +236,13 @@ def test_values_round_trip_as_text_numbers_and_booleans(
                 if isinstance(value, str) and value:
                     assert shown[f"{letters}{row_number}"] == _excel_shows(value), value
         read = _calamine(data, title)
-        assert read[0][: frame.shape[1]] == [_calamine_shows(str(c)) for c in frame.columns]
+        assert _same(read[0][: frame.shape[1]], [_calamine_shows(str(c)) for c in frame.columns])
         for position, column in enumerate(frame.columns):
             float_column = frame[column].dtype == np.float64
             expected = [_calamine_reads(v, float_column=float_column) for v in frame[column]]
             got = [row[position] if position < len(row) else "" for row in read[1:]]
             got += [""] * (len(frame) - len(got))  # calamine stops at the last cell written
-            assert got == expected, (name, column, "calamine")
+            assert _same(got, expected), (name, column, "calamine")
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (title, cell.coordinate, cell.value)
@@ -260,7 +268,7 @@ def test_text_of_any_shape_reads_back(texts: list[str]) -> None:
     shown = _excel_texts(data, 2)
     read = _calamine(data, "t")[1:]
     read += [[""]] * (len(texts) - len(read))
-    assert [row[0] for row in read] == [_calamine_shows(text) for text in texts]
+    assert _same([row[0] for row in read], [_calamine_shows(text) for text in texts])
     for row, text in enumerate(texts, start=2):
         if text:
             assert shown[f"A{row}"] == _excel_shows(text), text
