@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from selection.engine.options import Options, enumerate_options, lottery_weights
+from selection.engine.options import Options, enumerate_options, lottery_weights, mask_dtype
 from selection.model.pool import BoolArray, IntArray, Pool
 from selection.model.rule import Constraint
 
@@ -68,6 +68,8 @@ MAX_OPTIONS = 50_000
 """Most options (choices of the seats) enumerated in one group."""
 MAX_STATES = 200_000
 """Most states of the delegation-wide tallies in one layer of the programme over groups."""
+_CLASS_BLOCK = 1 << 18
+"""Options whose classes are worked out together (see :meth:`_Classes.of`)."""
 _EXACT = float(2**53)
 """Tie counts up to this are exact in floating point; larger ones are recounted in integers."""
 
@@ -211,12 +213,12 @@ class Decomposition:
     def _decline(self, reason: str) -> None:
         self.usable, self.reason = False, reason
 
-    def _bits(self, kept: BoolArray) -> np.uint64:
-        """The mask bits of the hard rules kept."""
-        bits = np.uint64(0)
+    def _bits(self, kept: BoolArray) -> np.unsignedinteger:
+        """The mask bits of the hard rules kept (in the options' mask type)."""
+        bits = 0
         for k in np.flatnonzero(kept & self.hard).tolist():
-            bits |= np.uint64(1) << np.uint64(k)
-        return bits
+            bits |= 1 << k
+        return mask_dtype(len(self.rules)).type(bits)
 
     # -- the options of every group, as flat arrays ------------------------------------
 
@@ -499,12 +501,13 @@ class Decomposition:
         opts = self.options
         allowed = (opts.mask & self._bits(self.hard)) == 0
         if len(self.row_rule):
-            own = opts.tally[chosen]
-            others = own.sum(axis=0)[None, :] - own[opts.group_of]
-            n = (others + opts.tally).astype(float)
+            own = opts.tally[chosen].astype(np.int64)  # (n_groups, n_rows)
+            others = own.sum(axis=0)[None, :] - own  # the other groups' tallies
             hard_rows = self.hard[self.row_rule]
-            inside = (n >= self.row_lower) & (n <= self.row_upper)
-            allowed &= inside[:, hard_rows].all(axis=1)
+            for _, _, a, b in _blocks(opts.start):
+                n = others[opts.group_of[a:b]] + opts.tally[a:b]
+                inside = (n >= self.row_lower) & (n <= self.row_upper)
+                allowed[a:b] &= inside[:, hard_rows].all(axis=1)
         return np.asarray(allowed, dtype=bool)
 
     def _local_values(self, a: int, b: int, bent: np.ndarray | None) -> np.ndarray:
@@ -582,13 +585,14 @@ class Decomposition:
         answer = np.full(self.pool.n_candidates, -1, dtype=np.int64)
         big = np.iinfo(np.int64).max
         best_in = np.full(self.pool.n_candidates + 1, big, dtype=np.int64)
-        index = np.flatnonzero(allowed)
-        who = opts.members[index]
-        np.minimum.at(
-            best_in,
-            np.where(who >= 0, who, self.pool.n_candidates).ravel(),
-            np.repeat(index, who.shape[1]),
-        )
+        for _, _, a, b in _blocks(opts.start):
+            index = a + np.flatnonzero(allowed[a:b])
+            who = opts.members[index]
+            np.minimum.at(
+                best_in,
+                np.where(who >= 0, who, self.pool.n_candidates).ravel(),
+                np.repeat(index, who.shape[1]),
+            )
         outside = self.pool.selectable & ~base
         found = best_in[:-1] < big
         answer[outside & found] = best_in[:-1][outside & found]
@@ -671,33 +675,25 @@ class _Classes:
     ties: np.ndarray
 
     @staticmethod
-    def of(opts: Options) -> _Classes:
+    def of(opts: Options, block: int = _CLASS_BLOCK) -> _Classes:
+        """The classes of ``opts``, worked out ``block`` options' groups at a time (so the
+        temporaries stay small: fresh memory is the dearest part of this at scale)."""
         n_rows = opts.tally.shape[1]
-        width = opts.tally.max(axis=0) + 1 if opts.n and n_rows else np.ones(n_rows, np.int64)
-        radix = np.concatenate(([1], np.cumprod(width)[:-1]))[:n_rows]
-        code = np.zeros(opts.n, dtype=np.int64)
-        for r in range(n_rows):  # a column at a time: no (options, rows) temporary
-            code += opts.tally[:, r] * np.int64(radix[r])
+        width = (
+            opts.tally.max(axis=0).astype(np.int64) + 1
+            if opts.n and n_rows
+            else np.ones(n_rows, np.int64)
+        )
+        radix = np.concatenate(([1], np.cumprod(width)[:-1]))[:n_rows].astype(np.int64)
         bits = int(np.bitwise_or.reduce(opts.mask)) if opts.n else 0
         n_bits = bits.bit_length()  # the rules ever bent are among the first n_bits
         n_codes = int(np.prod(width)) if n_rows else 1
-        n_groups = len(opts.start) - 1
-        if n_groups * n_codes << n_bits <= 2**25:
-            cls = (opts.group_of.astype(np.int64) * n_codes + code) << n_bits
-            cls |= opts.mask.astype(np.int64)
-            first_of = np.full(n_groups * n_codes << n_bits, opts.n, dtype=np.int64)
-            np.minimum.at(first_of, cls, np.arange(opts.n, dtype=np.int64))
-            present = np.flatnonzero(first_of < opts.n)
-            first = first_of[present]
-            position = np.zeros(len(first_of), dtype=np.int64)
-            position[present] = np.arange(len(present))
-            inverse = position[cls]
-        else:
-            masks, mask_id = np.unique(opts.mask, return_inverse=True)
-            cls = (opts.group_of.astype(np.int64) * n_codes + code) * len(masks) + mask_id
-            _, first, inverse = np.unique(cls, return_index=True, return_inverse=True)
-        same = opts.merit == opts.merit[first][inverse]
-        ties = np.bincount(inverse[same], minlength=len(first)).astype(float)
+        firsts, all_ties = [], []
+        for g, h, a, b in _blocks(opts.start, block):
+            first, ties = _classes_of(opts, a, b, g, h - g, radix, n_codes, n_bits)
+            firsts.append(first + a)
+            all_ties.append(ties)
+        first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
         return _Classes(
             opts.group_of[first].astype(np.int64),
             first.astype(np.int64),
@@ -705,10 +701,10 @@ class _Classes:
             opts.mask[first],
             opts.merit[first],
             opts.keysum[first],
-            ties,
+            np.concatenate(all_ties) if all_ties else np.zeros(0),
         )
 
-    def menu(self, bits: np.uint64, rows: IntArray, n_groups: int) -> _Menu | None:
+    def menu(self, bits: np.unsignedinteger, rows: IntArray, n_groups: int) -> _Menu | None:
         index = np.flatnonzero((self.mask & bits) == 0)
         group = self.group[index]
         if len(np.unique(group)) < n_groups:
@@ -732,6 +728,65 @@ class _Classes:
         return _Menu(
             item_group, self.option[picked], self.tally[picked][:, rows], value, ties, starts, best
         )
+
+
+def _blocks(start: IntArray, block: int = _CLASS_BLOCK) -> list[tuple[int, int, int, int]]:
+    """Runs of whole groups ``g:h`` (options ``a:b``) of about ``block`` options each (at
+    least one group): work done a run at a time keeps its temporaries small, and fresh
+    memory is the dearest part of the work at scale.
+
+    Examples
+    --------
+    >>> _blocks(np.array([0, 3, 5, 9, 10]), block=4)
+    [(0, 1, 0, 3), (1, 2, 3, 5), (2, 3, 5, 9), (3, 4, 9, 10)]
+    >>> _blocks(np.array([0, 3, 5, 9, 10]), block=6)
+    [(0, 2, 0, 5), (2, 4, 5, 10)]
+    """
+    runs = []
+    n_groups, g = len(start) - 1, 0
+    while g < n_groups:
+        h = int(np.searchsorted(start, start[g] + block, "right")) - 1
+        h = min(max(h, g + 1), n_groups)
+        runs.append((g, h, int(start[g]), int(start[h])))
+        g = h
+    return runs
+
+
+def _classes_of(
+    opts: Options,
+    a: int,
+    b: int,
+    g: int,
+    n_groups: int,
+    radix: IntArray,
+    n_codes: int,
+    n_bits: int,
+) -> tuple[IntArray, np.ndarray]:
+    """The classes of options ``a:b`` (the options of groups ``g:g + n_groups``): the
+    first option of each (relative to ``a``), in class order, and how many options of it
+    share that option's merit."""
+    n = b - a
+    code = np.zeros(n, dtype=np.int64)
+    for r in range(len(radix)):  # a column at a time: no (options, rows) temporary
+        code += opts.tally[a:b, r] * radix[r]
+    group = opts.group_of[a:b].astype(np.int64) - g
+    if n_groups * n_codes << n_bits <= 2**25:
+        cls = (group * n_codes + code) << n_bits
+        cls |= opts.mask[a:b].astype(np.int64)
+        first_of = np.full(n_groups * n_codes << n_bits, n, dtype=np.int64)
+        np.minimum.at(first_of, cls, np.arange(n, dtype=np.int64))
+        present = np.flatnonzero(first_of < n)
+        first = first_of[present]
+        position = np.zeros(len(first_of), dtype=np.int64)
+        position[present] = np.arange(len(present))
+        inverse = position[cls]
+    else:
+        masks, mask_id = np.unique(opts.mask[a:b], return_inverse=True)
+        cls = (group * n_codes + code) * len(masks) + mask_id
+        _, first, inverse = np.unique(cls, return_index=True, return_inverse=True)
+    merit = opts.merit[a:b]
+    same = merit == merit[first][inverse]
+    return first, np.bincount(inverse[same], minlength=len(first)).astype(float)
 
 
 def _menu(

@@ -43,7 +43,15 @@ import numpy as np
 from selection.model.pool import BoolArray, IntArray, Pool
 from selection.model.rule import Constraint, Counts
 
-__all__ = ["CHUNK", "Options", "combinations", "enumerate_options", "full_count", "lottery_weights"]
+__all__ = [
+    "CHUNK",
+    "Options",
+    "combinations",
+    "enumerate_options",
+    "full_count",
+    "lottery_weights",
+    "mask_dtype",
+]
 
 CHUNK = 100_000
 """Options enumerated per chunk of groups (bounds the memory of the temporary arrays)."""
@@ -64,6 +72,20 @@ def combinations(n: int, k: int) -> IntArray:
         rows = np.array(list(itertools.combinations(range(n), k)), dtype=np.int32).reshape(-1, k)
     rows.flags.writeable = False
     return rows
+
+
+def mask_dtype(n_rules: int) -> np.dtype[np.unsignedinteger]:
+    """The smallest unsigned integer type with a bit per rule (at most 64 rules).
+
+    Examples
+    --------
+    >>> [str(mask_dtype(n)) for n in (6, 8, 9, 64)]
+    ['uint8', 'uint8', 'uint16', 'uint64']
+    """
+    for kind in (np.uint8, np.uint16, np.uint32, np.uint64):
+        if n_rules <= np.iinfo(kind).bits:
+            return np.dtype(kind)
+    raise ValueError(f"{n_rules} rules do not fit in a 64-bit mask")
 
 
 def lottery_weights(pool: Pool) -> IntArray:
@@ -109,15 +131,17 @@ class Options:
     merit
         Grid merit of each option.
     keysum
-        Sum of its members' lottery weights.
+        Sum of its members' lottery weights (``int32`` when every sum fits, else ``int64``).
     mask
-        Bit ``k`` set when the option bends rule ``k`` within its group.
+        Bit ``k`` set when the option bends rule ``k`` within its group (in the smallest
+        unsigned type with a bit per rule, :func:`mask_dtype`).
     soft
         Rule indexes whose bends are kept in :attr:`bends` (the soft rules).
     bends
         ``(n, len(soft))``: how far the option bends each of them.
     tally
-        ``(n, n_rows)``: its tally towards each delegation-wide row.
+        ``(n, n_rows)``: its tally towards each delegation-wide row (``int8`` unless
+        a group has more than 127 seats).
     """
 
     start: IntArray
@@ -164,16 +188,19 @@ def enumerate_options(
     width = int(seats.max(initial=0))
     soft = np.array([k for k, r in enumerate(rules) if r.soft], dtype=np.int64)
     n_rows = sum(len(keys) for _, keys in coupling)
+    # the smallest types that hold every value (fresh memory is the dearest part at scale)
+    keysum_type = np.int32 if width * int(weight.max(initial=0)) < 2**31 else np.int64
+    tally_type = np.int8 if width <= 127 else np.int16 if width <= 32_767 else np.int32
     out = Options(
         start,
         np.repeat(np.arange(n_groups, dtype=np.int32), sizes),
         np.full((total, width), -1, dtype=np.int32),
         np.zeros(total, dtype=np.int64),
-        np.zeros(total, dtype=np.int64),
-        np.zeros(total, dtype=np.uint64),
+        np.zeros(total, dtype=keysum_type),
+        np.zeros(total, dtype=mask_dtype(len(rules))),
         soft,
         np.zeros((total, len(soft)), dtype=np.int32),
-        np.zeros((total, n_rows), dtype=np.int32),
+        np.zeros((total, n_rows), dtype=tally_type),
     )
     counted = [
         (k, rule.counts(pool))
@@ -268,12 +295,13 @@ def _fill(
     out.members[index, :s] = np.take_along_axis(local[:, None, :], rows, axis=2).reshape(-1, s)
     out.merit[index] = np.take_along_axis(merit, order, axis=1).ravel()
     out.keysum[index] = np.take_along_axis(keysum, order, axis=1).ravel()
-    mask = np.zeros((n_part, n_opt), dtype=np.uint64)  # in the table's order, then sorted
+    kind = out.mask.dtype.type
+    mask = np.zeros((n_part, n_opt), dtype=kind)  # in the table's order, then sorted
     for k, c in counted:
         bend = _bends(c, chunk, base[k][part][:, None])
         if not bend.any():
             continue
-        mask |= (bend > 0).astype(np.uint64) << np.uint64(k)
+        mask |= (bend > 0).astype(kind) << kind(k)
         if k in column_of_soft:
             out.bends[index, column_of_soft[k]] = np.take_along_axis(bend, order, axis=1).ravel()
     out.mask[index] = np.take_along_axis(mask, order, axis=1).ravel()

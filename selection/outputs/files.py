@@ -20,7 +20,9 @@ Writing problems raise :class:`OutputError` with the path and what to do.
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
+import io
 import json
 import os
 import secrets
@@ -99,14 +101,31 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """Return ``frame`` as UTF-8 CSV bytes (with BOM, so Excel reads the names right).
 
-    Floats are rounded to 6 decimals; risky text cells are neutralised; missing values are
-    empty cells; line ends are ``\\n``.
+    Floats are rounded to 6 decimals and written with 6 significant digits; risky text
+    cells are neutralised; missing values are empty cells; line ends are ``\\n``. The
+    bytes are those of pandas' ``to_csv`` (:func:`_pandas_csv_text`); the usual columns
+    (numpy numbers and booleans, text, pandas' nullable integers and booleans) are turned
+    into text a column at a time, each distinct value once, and written by :mod:`csv`.
 
     Examples
     --------
     >>> csv_bytes(pd.DataFrame({"name": ["=1+1", "Zoë"], "merit": [1 / 3, None]}))
     b"\\xef\\xbb\\xbfname,merit\\n'=1+1,0.333333\\nZo\\xc3\\xab,\\n"
     """
+    columns = _csv_columns(frame)
+    if columns is None:
+        text = _pandas_csv_text(frame)
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")  # quoting as pandas quotes
+        writer.writerow(frame.columns.tolist())
+        writer.writerows(zip(*columns, strict=True))
+        text = buffer.getvalue()
+    return b"\xef\xbb\xbf" + text.encode("utf-8")
+
+
+def _pandas_csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text by pandas (floats rounded, risky text neutralised)."""
     safe = _rounded(frame)
     for position in range(safe.shape[1]):
         column = safe.iloc[:, position]
@@ -121,8 +140,56 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
             if isinstance(column.dtype, pd.StringDtype):
                 changed = changed.astype(column.dtype)
             safe.isetitem(position, changed.array)  # other kinds of text stay objects
-    text = safe.to_csv(index=False, lineterminator="\n", float_format=f"%.{_DECIMALS}g")
-    return b"\xef\xbb\xbf" + text.encode("utf-8")
+    return safe.to_csv(index=False, lineterminator="\n", float_format=_FLOAT_FORMAT)
+
+
+_FLOAT_FORMAT = f"%.{_DECIMALS}g"
+
+
+def _csv_columns(frame: pd.DataFrame) -> list[list[str]] | None:
+    """The cells of ``frame`` as the text pandas writes for them, a list per column;
+    ``None`` when a column is of a kind left to pandas (dates, categories, objects that
+    are not text) or a label is not text."""
+    if not frame.shape[1] or not all(type(label) is str for label in frame.columns):
+        return None
+    out = []
+    for position in range(frame.shape[1]):
+        texts = _csv_texts(frame.iloc[:, position])
+        if texts is None:
+            return None
+        out.append(texts)
+    return out
+
+
+def _csv_texts(column: pd.Series) -> list[str] | None:
+    """One column's cells as pandas writes them (see :func:`_csv_columns`)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = _round(column).to_numpy()
+        distinct, inverse = np.unique(values, return_inverse=True)
+        texts = np.array(
+            ["" if v != v else _FLOAT_FORMAT % v for v in distinct.tolist()], dtype=object
+        )[inverse]
+        zero = values == 0  # 0.0 and -0.0 are one value to np.unique, not to the format
+        texts[zero & np.signbit(values)] = _FLOAT_FORMAT % -0.0
+        texts[zero & ~np.signbit(values)] = _FLOAT_FORMAT % 0.0
+        return list(texts.tolist())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return [str(v) for v in column.tolist()]
+    if isinstance(dtype, pd.Int64Dtype | pd.BooleanDtype) or (
+        isinstance(dtype, pd.api.extensions.ExtensionDtype)
+        and getattr(dtype, "kind", "") in "iu"
+        and not isinstance(dtype, pd.StringDtype)
+    ):
+        values = column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+        return ["" if v is None else str(v) for v in values]
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        values = column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+        if not set(map(type, values)) <= {str, type(None)}:
+            return None
+        shown = {v: "" if v is None else str(neutralise(v)) for v in dict.fromkeys(values)}
+        return [shown[v] for v in values]
+    return None
 
 
 def json_bytes(data: Any) -> bytes:
