@@ -310,7 +310,7 @@ class Decomposition:
                 )
         return Outcome(
             mask,
-            int(opts.merit[options].sum()),
+            int(opts.merit[options].sum(dtype=np.int64)),
             stages,
             int(n_optimal),
             options,
@@ -383,7 +383,7 @@ class Decomposition:
         fits &= (opts.mask[a:b] & self._bits(self.hard)) == 0
         if not fits.any():
             return None
-        local = np.stack([opts.merit[a:b], opts.keysum[a:b]], axis=1)
+        local = np.stack([opts.merit[a:b], opts.keysum[a:b]], axis=1).astype(np.int64)
         if len(self.row_rule):
             others = opts.tally[chosen].sum(axis=0) - opts.tally[chosen[g]]
             n = (others[None, :] + opts.tally[a:b]).astype(float)
@@ -531,7 +531,7 @@ class Decomposition:
                     level_bends[self.level_of[k]] -= bent[:, row].astype(np.int64)
                 else:
                     penalty += self.units[k] * bent[:, row].astype(np.int64)
-        columns = [*level_bends, opts.merit[a:b] - penalty, opts.keysum[a:b]]
+        columns = [*level_bends, opts.merit[a:b] - penalty, opts.keysum[a:b].astype(np.int64)]
         return np.stack(columns, axis=1)
 
     def _base_options(self, base: BoolArray) -> IntArray | None:
@@ -647,11 +647,11 @@ class Decomposition:
         for level in range(len(self.levels)):
             chosen = [i for i, k in soft_kept if self.level_of[k] == level]
             columns.append(-opts.bends[:, chosen].sum(axis=1).astype(np.int64))
-        merit = opts.merit.copy()
+        merit = opts.merit.astype(np.int64)
         for i, k in soft_kept:
             if self.units[k]:
                 merit -= self.units[k] * opts.bends[:, i].astype(np.int64)
-        columns += [merit, opts.keysum]
+        columns += [merit, opts.keysum.astype(np.int64)]
         return np.stack(columns, axis=1).astype(np.int64), np.asarray(allowed, dtype=bool)
 
     def option_bits(self, option: int) -> int:
@@ -699,8 +699,8 @@ class _Classes:
             first.astype(np.int64),
             opts.tally[first].astype(np.int64),
             opts.mask[first],
-            opts.merit[first],
-            opts.keysum[first],
+            opts.merit[first].astype(np.int64),
+            opts.keysum[first].astype(np.int64),
             np.concatenate(all_ties) if all_ties else np.zeros(0),
         )
 

@@ -129,7 +129,8 @@ class Options:
     members
         ``(n, width)`` pool positions (``-1`` pads groups with fewer seats).
     merit
-        Grid merit of each option.
+        Grid merit of each option (``int32`` when every sum fits, else ``int64``; sums
+        over options are taken in ``int64``).
     keysum
         Sum of its members' lottery weights (``int32`` when every sum fits, else ``int64``).
     mask
@@ -190,12 +191,14 @@ def enumerate_options(
     n_rows = sum(len(keys) for _, keys in coupling)
     # the smallest types that hold every value (fresh memory is the dearest part at scale)
     keysum_type = np.int32 if width * int(weight.max(initial=0)) < 2**31 else np.int64
+    top = int(np.abs(pool.grid_merit).max(initial=0))
+    merit_type = np.int32 if width * top < 2**31 else np.int64
     tally_type = np.int8 if width <= 127 else np.int16 if width <= 32_767 else np.int32
     out = Options(
         start,
         np.repeat(np.arange(n_groups, dtype=np.int32), sizes),
         np.full((total, width), -1, dtype=np.int32),
-        np.zeros(total, dtype=np.int64),
+        np.zeros(total, dtype=merit_type),
         np.zeros(total, dtype=keysum_type),
         np.zeros(total, dtype=mask_dtype(len(rules))),
         soft,
